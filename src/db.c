@@ -1,0 +1,489 @@
+/*
+ * Opening, migrating and error mapping for the SQLite database. The schema
+ * lives here as numbered migration steps; a step is never edited once
+ * released, changes go into a new step, so every installed database can be
+ * brought forward from whatever version it has.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "db.h"
+#include "log.h"
+
+struct db {
+	sqlite3 *h;
+	char errmsg[512];
+};
+
+/*
+ * Migration 1: the first schema. Times are UTC seconds. Addresses are kept
+ * lower case so that UNIQUE compares what mail servers treat as equal in
+ * practice. case_events is append-only: triggers refuse UPDATE and DELETE so
+ * that the record of a case cannot be rewritten by a bug.
+ */
+static const char migration_1[] =
+	"CREATE TABLE members ("
+	" id INTEGER PRIMARY KEY,"
+	" kind TEXT NOT NULL CHECK (kind IN ('unit', 'individual')),"
+	" name TEXT NOT NULL,"
+	" unit_name TEXT NOT NULL DEFAULT '',"
+	" phone TEXT NOT NULL DEFAULT '',"
+	" created_at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL);"
+	"CREATE TABLE member_addresses ("
+	" address TEXT NOT NULL UNIQUE CHECK (address = lower(address)),"
+	" member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE);"
+	"CREATE INDEX member_addresses_member ON member_addresses(member_id);"
+	"CREATE TABLE cases ("
+	" id INTEGER PRIMARY KEY,"
+	" number TEXT NOT NULL UNIQUE,"
+	" prefix TEXT NOT NULL,"
+	" year INTEGER NOT NULL,"
+	" seq INTEGER NOT NULL,"
+	" subject TEXT NOT NULL DEFAULT '',"
+	" text TEXT NOT NULL DEFAULT '',"
+	" type TEXT NOT NULL DEFAULT 'other',"
+	" tier TEXT,"
+	" status TEXT NOT NULL DEFAULT 'registered',"
+	" channel TEXT NOT NULL DEFAULT 'email' CHECK (channel IN"
+	"  ('email', 'visit', 'meeting', 'walk-in', 'phone', 'online')),"
+	" member_id INTEGER REFERENCES members(id),"
+	" requester_name TEXT NOT NULL DEFAULT '',"
+	" requester_unit TEXT NOT NULL DEFAULT '',"
+	" requester_email TEXT,"
+	" requester_phone TEXT,"
+	" submitted_at INTEGER NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL,"
+	" UNIQUE (prefix, year, seq));"
+	"CREATE INDEX cases_status ON cases(status);"
+	"CREATE INDEX cases_year ON cases(year);"
+	"CREATE INDEX cases_member ON cases(member_id);"
+	"CREATE TABLE case_seq ("
+	" prefix TEXT NOT NULL,"
+	" year INTEGER NOT NULL,"
+	" last INTEGER NOT NULL,"
+	" PRIMARY KEY (prefix, year));"
+	"CREATE TABLE messages ("
+	" id INTEGER PRIMARY KEY,"
+	" case_id INTEGER REFERENCES cases(id),"
+	" mailbox TEXT,"
+	" uidvalidity INTEGER,"
+	" uid INTEGER,"
+	" message_id TEXT,"
+	" sha256 TEXT NOT NULL,"
+	" raw BLOB NOT NULL,"
+	" subject TEXT NOT NULL DEFAULT '',"
+	" from_addr TEXT,"
+	" from_name TEXT NOT NULL DEFAULT '',"
+	" date INTEGER,"
+	" text TEXT NOT NULL DEFAULT '',"
+	" direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),"
+	" received_at INTEGER NOT NULL,"
+	" UNIQUE (mailbox, uidvalidity, uid));"
+	"CREATE INDEX messages_message_id ON messages(message_id);"
+	"CREATE INDEX messages_sha256 ON messages(sha256);"
+	"CREATE INDEX messages_case ON messages(case_id);"
+	"CREATE TABLE attachments ("
+	" id INTEGER PRIMARY KEY,"
+	" message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,"
+	" filename TEXT NOT NULL DEFAULT '',"
+	" content_type TEXT NOT NULL DEFAULT 'application/octet-stream',"
+	" size INTEGER NOT NULL,"
+	" data BLOB);"
+	"CREATE INDEX attachments_message ON attachments(message_id);"
+	"CREATE TABLE case_events ("
+	" id INTEGER PRIMARY KEY,"
+	" case_id INTEGER NOT NULL REFERENCES cases(id),"
+	" at INTEGER NOT NULL,"
+	" kind TEXT NOT NULL,"
+	" actor TEXT NOT NULL DEFAULT '',"
+	" detail TEXT,"
+	" message_id INTEGER REFERENCES messages(id));"
+	"CREATE INDEX case_events_case ON case_events(case_id, id);"
+	"CREATE TRIGGER case_events_no_update BEFORE UPDATE ON case_events"
+	" BEGIN SELECT RAISE(ABORT, 'case_events is append-only'); END;"
+	"CREATE TRIGGER case_events_no_delete BEFORE DELETE ON case_events"
+	" BEGIN SELECT RAISE(ABORT, 'case_events is append-only'); END;"
+	"CREATE TABLE mailbox_state ("
+	" mailbox TEXT PRIMARY KEY,"
+	" uidvalidity INTEGER NOT NULL,"
+	" last_uid INTEGER NOT NULL,"
+	" last_poll_at INTEGER);"
+	"CREATE TABLE outbox ("
+	" id INTEGER PRIMARY KEY,"
+	" case_id INTEGER REFERENCES cases(id),"
+	" kind TEXT NOT NULL,"
+	" message_id TEXT NOT NULL UNIQUE,"
+	" mail_from TEXT NOT NULL,"
+	" rcpt TEXT NOT NULL,"
+	" data BLOB NOT NULL,"
+	" status TEXT NOT NULL DEFAULT 'queued'"
+	"  CHECK (status IN ('queued', 'sent', 'failed')),"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" next_attempt_at INTEGER NOT NULL,"
+	" last_error TEXT,"
+	" created_at INTEGER NOT NULL,"
+	" sent_at INTEGER);"
+	"CREATE INDEX outbox_due ON outbox(status, next_attempt_at, id);";
+
+static const char *const migrations[] = {
+	migration_1,
+};
+
+#define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int
+db_code_version(void)
+{
+	return N_MIGRATIONS;
+}
+
+enum md_err
+db_map_code(int rc)
+{
+	switch (rc) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return MD_OK;
+	case SQLITE_CONSTRAINT_UNIQUE:
+	case SQLITE_CONSTRAINT_PRIMARYKEY:
+		return MD_ERR_EXISTS;
+	default:
+		break;
+	}
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return MD_ERR_TEMP;
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+		return MD_ERR_IO;
+	case SQLITE_NOMEM:
+		return MD_ERR_NOMEM;
+	default:
+		return MD_ERR_DB;
+	}
+}
+
+enum md_err
+db_status(struct db *db, int rc)
+{
+	enum md_err err = db_map_code(rc);
+	const char *msg;
+
+	if (err == MD_OK)
+		return MD_OK;
+	/* The handle's message belongs to its last call; only trust it when it matches. */
+	if (db->h && sqlite3_extended_errcode(db->h) == rc)
+		msg = sqlite3_errmsg(db->h);
+	else
+		msg = sqlite3_errstr(rc);
+	snprintf(db->errmsg, sizeof(db->errmsg), "%s", msg ? msg : "unknown SQLite error");
+	return err;
+}
+
+const char *
+db_errmsg(struct db *db)
+{
+	return db->errmsg;
+}
+
+sqlite3 *
+db_handle(struct db *db)
+{
+	return db->h;
+}
+
+enum md_err
+db_prepare(struct db *db, const char *sql, sqlite3_stmt **stmt)
+{
+	*stmt = NULL;
+	return db_status(db, sqlite3_prepare_v2(db->h, sql, -1, stmt, NULL));
+}
+
+enum md_err
+db_exec(struct db *db, const char *sql)
+{
+	return db_status(db, sqlite3_exec(db->h, sql, NULL, NULL, NULL));
+}
+
+enum md_err
+db_column_dup(sqlite3_stmt *st, int col, char **out)
+{
+	const unsigned char *t;
+	int n;
+
+	*out = NULL;
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return MD_OK;
+	t = sqlite3_column_text(st, col);
+	n = sqlite3_column_bytes(st, col);
+	if (t == NULL)
+		return MD_ERR_NOMEM;
+	*out = strndup((const char *)t, (size_t)n);
+	return *out ? MD_OK : MD_ERR_NOMEM;
+}
+
+enum md_err
+db_column_dup_empty(sqlite3_stmt *st, int col, char **out)
+{
+	enum md_err err;
+
+	err = db_column_dup(st, col, out);
+	if (err == MD_OK && *out == NULL) {
+		*out = strdup("");
+		if (*out == NULL)
+			err = MD_ERR_NOMEM;
+	}
+	return err;
+}
+
+enum md_err
+db_set_busy_timeout(struct db *db, int ms)
+{
+	if (ms < 0)
+		return MD_ERR_INPUT;
+	return db_status(db, sqlite3_busy_timeout(db->h, ms));
+}
+
+int
+db_in_transaction(struct db *db)
+{
+	return !sqlite3_get_autocommit(db->h);
+}
+
+enum md_err
+db_begin(struct db *db)
+{
+	if (db_in_transaction(db)) {
+		snprintf(db->errmsg, sizeof(db->errmsg), "a transaction is already open");
+		return MD_ERR_STATE;
+	}
+	return db_exec(db, "BEGIN IMMEDIATE");
+}
+
+enum md_err
+db_commit(struct db *db)
+{
+	if (!db_in_transaction(db)) {
+		snprintf(db->errmsg, sizeof(db->errmsg), "no transaction is open");
+		return MD_ERR_STATE;
+	}
+	return db_exec(db, "COMMIT");
+}
+
+enum md_err
+db_rollback(struct db *db)
+{
+	enum md_err err;
+
+	/* SQLite may already have rolled back by itself (e.g. after SQLITE_FULL). */
+	if (!db_in_transaction(db))
+		return MD_OK;
+	err = db_exec(db, "ROLLBACK");
+	return err == MD_OK ? MD_OK : MD_ERR_DB;
+}
+
+static enum md_err
+read_user_version(struct db *db, int *version)
+{
+	sqlite3_stmt *st;
+	enum md_err err;
+	int rc;
+
+	err = db_prepare(db, "PRAGMA user_version", &st);
+	if (err)
+		return err;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*version = sqlite3_column_int(st, 0);
+		err = MD_OK;
+	} else
+		err = rc == SQLITE_DONE ? MD_ERR_DB : db_status(db, rc);
+	sqlite3_finalize(st);
+	return err;
+}
+
+int
+db_schema_version(struct db *db)
+{
+	int v = -1;
+
+	if (read_user_version(db, &v))
+		return -1;
+	return v;
+}
+
+/*
+ * Apply the migrations the file lacks, each in its own transaction together
+ * with its user_version bump, so a crash leaves the file at a whole version.
+ * The version is read again under the write lock because another process
+ * may have migrated the file while we waited for it.
+ */
+static enum md_err
+migrate(struct db *db, const char *path)
+{
+	char sql[64];
+	enum md_err err;
+	int v;
+
+	for (;;) {
+		err = read_user_version(db, &v);
+		if (err)
+			return err;
+		if (v > N_MIGRATIONS) {
+			snprintf(db->errmsg, sizeof(db->errmsg),
+			    "database schema version %d is newer than this program's (%d); "
+			    "upgrade memberdesk", v, N_MIGRATIONS);
+			log_warnx("%s: %s", path, db->errmsg);
+			return MD_ERR_STATE;
+		}
+		if (v == N_MIGRATIONS)
+			return MD_OK;
+		err = db_begin(db);
+		if (err)
+			return err;
+		err = read_user_version(db, &v);
+		if (err)
+			goto fail;
+		if (v < N_MIGRATIONS) {
+			err = db_exec(db, migrations[v]);
+			if (err)
+				goto fail;
+			snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+			err = db_exec(db, sql);
+			if (err)
+				goto fail;
+		}
+		err = db_commit(db);
+		if (err)
+			goto fail;
+		if (v < N_MIGRATIONS)
+			log_info("%s: database schema migrated to version %d", path, v + 1);
+	}
+fail:
+	log_warnx("%s: migration to schema version %d failed: %s", path, v + 1, db->errmsg);
+	db_rollback(db);
+	return err;
+}
+
+/*
+ * Create the file ourselves so its mode is exactly 0600: SQLite would apply
+ * the process umask, and members' mail must not be readable by others.
+ * SQLite gives the -wal and -shm files the mode of the main file.
+ */
+static enum md_err
+create_private(const char *path)
+{
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd == -1) {
+		if (errno == EEXIST)
+			return MD_OK;
+		log_warn("%s: cannot create database", path);
+		return MD_ERR_IO;
+	}
+	if (fchmod(fd, 0600) == -1) {
+		log_warn("%s: cannot set mode 0600", path);
+		close(fd);
+		unlink(path);
+		return MD_ERR_IO;
+	}
+	close(fd);
+	return MD_OK;
+}
+
+static enum md_err
+set_pragmas(struct db *db)
+{
+	sqlite3_stmt *st;
+	enum md_err err;
+	int rc;
+
+	/* journal_mode answers with the mode it ended up in; WAL can be refused. */
+	err = db_prepare(db, "PRAGMA journal_mode=WAL", &st);
+	if (err)
+		return err;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *mode = (const char *)sqlite3_column_text(st, 0);
+
+		if (mode == NULL || (strcmp(mode, "wal") && strcmp(mode, "memory"))) {
+			snprintf(db->errmsg, sizeof(db->errmsg),
+			    "cannot switch to WAL journal mode (got %s)", mode ? mode : "nothing");
+			err = MD_ERR_DB;
+		}
+	} else
+		err = db_status(db, rc);
+	sqlite3_finalize(st);
+	if (err)
+		return err;
+	err = db_exec(db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL");
+	return err;
+}
+
+enum md_err
+db_open(const char *path, struct db **out)
+{
+	struct db *db;
+	enum md_err err;
+	int rc;
+
+	*out = NULL;
+	if (strcmp(path, ":memory:") != 0) {
+		err = create_private(path);
+		if (err)
+			return err;
+	}
+	db = calloc(1, sizeof(*db));
+	if (db == NULL)
+		return MD_ERR_NOMEM;
+	rc = sqlite3_open_v2(path, &db->h,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		err = db_status(db, rc);
+		log_warnx("%s: cannot open database: %s", path, db->errmsg);
+		goto fail;
+	}
+	sqlite3_extended_result_codes(db->h, 1);
+	err = db_set_busy_timeout(db, DB_BUSY_TIMEOUT_MS);
+	if (err == MD_OK)
+		err = set_pragmas(db);
+	if (err) {
+		log_warnx("%s: cannot set up database: %s", path, db->errmsg);
+		goto fail;
+	}
+	err = migrate(db, path);
+	if (err)
+		goto fail;
+	*out = db;
+	return MD_OK;
+fail:
+	db_close(db);
+	return err;
+}
+
+void
+db_close(struct db *db)
+{
+	if (db == NULL)
+		return;
+	if (db->h) {
+		db_rollback(db);
+		sqlite3_close_v2(db->h);
+	}
+	free(db);
+}

@@ -1,0 +1,95 @@
+/*
+ * The SQLite database behind memberdesk: one file, opened in WAL mode with
+ * synchronous=FULL so that a committed transaction survives a crash or power
+ * loss (the daemon treats a message as durable only once its transaction has
+ * committed). The schema is brought up to date by numbered migrations when
+ * the file is opened; PRAGMA user_version records how far it got.
+ *
+ * Module code (member, case, msgstore, outbox) prepares its own statements on
+ * db_handle() and turns SQLite result codes into md_err with db_status(),
+ * which also remembers SQLite's message for db_errmsg().
+ */
+#ifndef MD_DB_H
+#define MD_DB_H
+
+#include <sqlite3.h>
+
+#include "error.h"
+
+struct db;
+
+/* How long a statement waits for another connection's lock by default. */
+#define DB_BUSY_TIMEOUT_MS 5000
+
+/*
+ * Open (creating if needed) the database at path and migrate it to the
+ * current schema. A new file is created with mode 0600 whatever the umask,
+ * because it holds members' mail. On success *out is set.
+ * Errors: MD_ERR_IO (cannot create/open, read-only), MD_ERR_STATE (the file's
+ * schema is newer than this program: refuse rather than damage it),
+ * MD_ERR_TEMP (locked by another process past the busy timeout), MD_ERR_DB
+ * (not a database, migration failed), MD_ERR_NOMEM. The reason is logged
+ * with log_warnx(); *out is NULL on failure.
+ */
+enum md_err db_open(const char *path, struct db **out);
+
+/* Close the connection; NULL is allowed. An open transaction is rolled back. */
+void db_close(struct db *db);
+
+/* Change how long statements wait for a lock (milliseconds, >= 0). */
+enum md_err db_set_busy_timeout(struct db *db, int ms);
+
+/*
+ * BEGIN IMMEDIATE: take the write lock now, so that a transaction never
+ * fails half-way because another writer got in first. MD_ERR_TEMP when the
+ * lock cannot be had within the busy timeout; MD_ERR_STATE when a
+ * transaction is already open on this connection.
+ */
+enum md_err db_begin(struct db *db);
+/* COMMIT. MD_ERR_TEMP (busy), MD_ERR_IO (disk), MD_ERR_DB; MD_ERR_STATE without a transaction. */
+enum md_err db_commit(struct db *db);
+/* ROLLBACK; harmless without a transaction. Returns MD_OK or MD_ERR_DB. */
+enum md_err db_rollback(struct db *db);
+/* Nonzero while a transaction is open on this connection. */
+int db_in_transaction(struct db *db);
+
+/* The underlying connection, for module code. Owned by db. */
+sqlite3 *db_handle(struct db *db);
+
+/*
+ * Map a SQLite result code (primary or extended) to md_err and remember
+ * SQLite's message for db_errmsg(): SQLITE_OK/ROW/DONE → MD_OK;
+ * BUSY/LOCKED → MD_ERR_TEMP; FULL/IOERR/READONLY/CANTOPEN/PERM → MD_ERR_IO;
+ * CONSTRAINT_UNIQUE/PRIMARYKEY → MD_ERR_EXISTS; NOMEM → MD_ERR_NOMEM;
+ * everything else → MD_ERR_DB.
+ */
+enum md_err db_status(struct db *db, int rc);
+
+/* The mapping alone, without a connection. */
+enum md_err db_map_code(int rc);
+
+/* The last message remembered by db_status(); "" when none. Owned by db. */
+const char *db_errmsg(struct db *db);
+
+/*
+ * Prepare sql on the connection. MD_OK with *stmt set, or the mapped error
+ * (message kept for db_errmsg()); the caller finalizes the statement.
+ */
+enum md_err db_prepare(struct db *db, const char *sql, sqlite3_stmt **stmt);
+
+/* Run SQL that returns no rows (one or more statements). Mapped error on failure. */
+enum md_err db_exec(struct db *db, const char *sql);
+
+/*
+ * Copy text column col of the current row into *out (caller frees). A SQL
+ * NULL gives *out = NULL with db_column_dup() and "" with
+ * db_column_dup_empty(). MD_ERR_NOMEM on allocation failure.
+ */
+enum md_err db_column_dup(sqlite3_stmt *st, int col, char **out);
+enum md_err db_column_dup_empty(sqlite3_stmt *st, int col, char **out);
+
+/* Schema version of the open file and the newest version this program knows. */
+int db_schema_version(struct db *db);
+int db_code_version(void);
+
+#endif
