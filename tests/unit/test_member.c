@@ -1,0 +1,322 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "db.h"
+#include "log.h"
+#include "member.h"
+
+struct fixture {
+	char dir[64];
+	char path[128];
+	struct db *db;
+	char *errtext;
+	size_t errlen;
+	FILE *errors;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_member.XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/md.db", f->dir);
+	if (db_open(f->path, &f->db) != MD_OK)
+		return -1;
+	f->errors = open_memstream(&f->errtext, &f->errlen);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char p[160];
+
+	db_close(f->db);
+	fclose(f->errors);
+	free(f->errtext);
+	unlink(f->path);
+	snprintf(p, sizeof(p), "%s-wal", f->path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", f->path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/members.csv", f->dir);
+	unlink(p);
+	assert_int_equal(rmdir(f->dir), 0);
+	free(f);
+	return 0;
+}
+
+/* Everything reported so far on the errors stream. */
+static const char *
+errors_text(struct fixture *f)
+{
+	fflush(f->errors);
+	return f->errtext ? f->errtext : "";
+}
+
+static enum md_err
+import(struct fixture *f, const char *csv, struct member_import_result *res)
+{
+	return member_import_csv_mem(f->db, "members.csv", csv, strlen(csv), 1000, f->errors,
+	    res);
+}
+
+static void
+test_address_validation(void **state)
+{
+	static const char *const good[] = {
+		"a@b.cn", "zhang.san@qq.com", "first+tag@mail.example.org",
+		"o'brien@x-y.com.cn", "123456@163.com",
+	};
+	static const char *const bad[] = {
+		"", "a", "@b.cn", "a@", "a@b", "a@@b.cn", "a b@c.cn", ".a@b.cn", "a.@b.cn",
+		"a..b@c.cn", "a@-b.cn", "a@b-.cn", "a@b..cn", "a@.b.cn", "a@b.cn.",
+		"张三@qq.com", "a@qq.com\r\nRCPT TO:<x@y.z>", "\"a\"@b.cn", "a@b_c.cn", "a<b@c.cn",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_true(member_address_valid(good[i]));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_false(member_address_valid(bad[i]));
+}
+
+static void
+test_kind_parse(void **state)
+{
+	enum member_kind k;
+
+	(void)state;
+	assert_int_equal(member_kind_parse("Unit", &k), MD_OK);
+	assert_int_equal(k, MEMBER_UNIT);
+	assert_int_equal(member_kind_parse("单位会员", &k), MD_OK);
+	assert_int_equal(k, MEMBER_UNIT);
+	assert_int_equal(member_kind_parse("个人", &k), MD_OK);
+	assert_int_equal(k, MEMBER_INDIVIDUAL);
+	assert_int_equal(member_kind_parse("INDIVIDUAL", &k), MD_OK);
+	assert_int_equal(k, MEMBER_INDIVIDUAL);
+	assert_int_equal(member_kind_parse("company", &k), MD_ERR_INPUT);
+	assert_string_equal(member_kind_name(MEMBER_UNIT), "unit");
+	assert_string_equal(member_kind_name(MEMBER_INDIVIDUAL), "individual");
+}
+
+static void
+test_import_bom_quotes_chinese(void **state)
+{
+	struct fixture *f = *state;
+	struct member_import_result res;
+	struct member *m;
+	const char *csv =
+	    "\xef\xbb\xbfkind,name,unit_name,addresses,phone\r\n"
+	    "单位,李四,\"华兴贸易有限公司, 深圳分公司\",\"Li.Si@HuaXing.com.cn; lisi@qq.com\","
+	    "0755-1234567\r\n"
+	    "individual,\"王 \"\"小\"\" 五\",,\"wangwu@163.com\n wang5@126.com\",13800000000\r\n";
+
+	assert_int_equal(import(f, csv, &res), MD_OK);
+	assert_string_equal(errors_text(f), "");
+	assert_int_equal(res.imported, 2);
+	assert_int_equal(res.updated, 0);
+	assert_int_equal(res.skipped, 0);
+
+	assert_int_equal(member_find_by_address(f->db, "LISI@qq.com", &m), MD_OK);
+	assert_int_equal(m->kind, MEMBER_UNIT);
+	assert_string_equal(m->name, "李四");
+	assert_string_equal(m->unit_name, "华兴贸易有限公司, 深圳分公司");
+	assert_string_equal(m->phone, "0755-1234567");
+	assert_int_equal(m->n_addresses, 2);
+	assert_string_equal(m->addresses[0], "li.si@huaxing.com.cn");
+	assert_string_equal(m->addresses[1], "lisi@qq.com");
+	assert_int_equal(m->created_at, 1000);
+	member_free(m);
+
+	assert_int_equal(member_find_by_address(f->db, "wang5@126.com", &m), MD_OK);
+	assert_int_equal(m->kind, MEMBER_INDIVIDUAL);
+	assert_string_equal(m->name, "王 \"小\" 五");
+	assert_string_equal(m->unit_name, "");
+	assert_int_equal(m->n_addresses, 2);
+	member_free(m);
+
+	assert_int_equal(member_find_by_address(f->db, "nobody@qq.com", &m), MD_ERR_NOTFOUND);
+	assert_null(m);
+}
+
+static void
+test_bad_rows_reported_good_rows_kept(void **state)
+{
+	struct fixture *f = *state;
+	struct member_import_result res;
+	struct member *v;
+	size_t n;
+	/* Line numbers: the quoted field on line 3 spans two lines. */
+	const char *csv =
+	    "类型,姓名,单位,邮箱,电话,备注\n"                     /* 1 */
+	    "个人,赵六,,zhao6@qq.com,,\"note\n"                   /* 2 */
+	    "continued\"\n"                                          /* 3 */
+	    "个人,钱七,,not-an-address,,\n"                         /* 4 */
+	    "会长,孙八,,sun8@qq.com,,\n"                             /* 5 */
+	    ",,,,,\n"                                                /* 6: blank */
+	    "单位,周九,,zhou9@qq.com,,\n"                            /* 7: no unit */
+	    "个人,,,nameless@qq.com,,\n"                             /* 8 */
+	    "个人,\xd5\xc5\xc8\xfd,,gbk@qq.com,,\n"                  /* 9: GBK bytes */
+	    "个人,吴十,,wu10@qq.com,,,,extra\n"                      /* 10 */
+	    "个人,郑一,,\"zheng1@qq.com\"x,,\n"                      /* 11 */
+	    "\n"                                                     /* 12 */
+	    "个人,冯二,,feng2@qq.com\n";                             /* 13: short row ok */
+
+	assert_int_equal(import(f, csv, &res), MD_OK);
+	assert_int_equal(res.imported, 2);
+	assert_int_equal(res.skipped, 7);
+	assert_string_equal(errors_text(f),
+	    "members.csv:4: invalid mail address \"not-an-address\"\n"
+	    "members.csv:5: kind \"会长\" is not unit/individual (单位/个人)\n"
+	    "members.csv:7: a unit member needs unit_name\n"
+	    "members.csv:8: name is empty\n"
+	    "members.csv:9: field 2 is not valid UTF-8 (save the file as CSV UTF-8)\n"
+	    "members.csv:10: row has 8 fields, the header has 6\n"
+	    "members.csv:11: unexpected text after a closing quote\n");
+	assert_int_equal(member_list(f->db, &v, &n), MD_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0].name, "赵六");
+	assert_string_equal(v[0].addresses[0], "zhao6@qq.com");
+	assert_string_equal(v[1].name, "冯二");
+	member_list_free(v, n);
+}
+
+static void
+test_reimport_updates_by_address(void **state)
+{
+	struct fixture *f = *state;
+	struct member_import_result res;
+	struct member *m, *v;
+	int64_t id;
+	size_t n;
+
+	assert_int_equal(import(f, "kind,name,unit_name,addresses,phone\n"
+	    "unit,Alice,Acme,alice@acme.cn,111\n"
+	    "individual,Bob,,bob@b.cn,\n", &res), MD_OK);
+	assert_int_equal(res.imported, 2);
+	assert_int_equal(member_find_by_address(f->db, "alice@acme.cn", &m), MD_OK);
+	id = m->id;
+	member_free(m);
+
+	/* Same member by a known address, new phone and a second address; columns reordered. */
+	assert_int_equal(import(f, "phone,addresses,name,kind,unit_name\n"
+	    "222,\"ALICE@acme.cn alice2@acme.cn\",Alice Li,unit,Acme Ltd\n", &res), MD_OK);
+	assert_int_equal(res.imported, 0);
+	assert_int_equal(res.updated, 1);
+	assert_int_equal(member_find_by_address(f->db, "alice2@acme.cn", &m), MD_OK);
+	assert_int_equal(m->id, id);
+	assert_string_equal(m->name, "Alice Li");
+	assert_string_equal(m->unit_name, "Acme Ltd");
+	assert_string_equal(m->phone, "222");
+	assert_int_equal(m->n_addresses, 2);
+	member_free(m);
+
+	/* Addresses of two different members in one row: reported, not merged. */
+	assert_int_equal(import(f, "kind,name,addresses\n"
+	    "individual,Mix,alice@acme.cn;bob@b.cn\n", &res), MD_OK);
+	assert_int_equal(res.skipped, 1);
+	assert_non_null(strstr(errors_text(f), "members.csv:2: addresses belong to different"));
+
+	assert_int_equal(member_list(f->db, &v, &n), MD_OK);
+	assert_int_equal(n, 2);
+	member_list_free(v, n);
+}
+
+static void
+test_header_problems(void **state)
+{
+	struct fixture *f = *state;
+	struct member_import_result res;
+	struct member *v;
+	size_t n;
+
+	assert_int_equal(import(f, "kind,name,phone\nindividual,X,1\n", &res), MD_ERR_INPUT);
+	assert_string_equal(errors_text(f), "members.csv:1: header has no addresses column\n");
+	assert_int_equal(import(f, "", &res), MD_ERR_INPUT);
+	assert_int_equal(import(f, "kind,name,email,邮箱\n", &res), MD_ERR_INPUT);
+	assert_non_null(strstr(errors_text(f), "column addresses appears twice"));
+	assert_int_equal(member_list(f->db, &v, &n), MD_OK);
+	assert_int_equal(n, 0);
+	assert_null(v);
+}
+
+static void
+test_unclosed_quote_at_end(void **state)
+{
+	struct fixture *f = *state;
+	struct member_import_result res;
+
+	assert_int_equal(import(f, "kind,name,addresses\nindividual,A,a@a.cn\n"
+	    "individual,\"B,b@b.cn\n", &res), MD_OK);
+	assert_int_equal(res.imported, 1);
+	assert_int_equal(res.skipped, 1);
+	assert_string_equal(errors_text(f), "members.csv:3: quoted field is not closed\n");
+}
+
+static void
+test_import_file_and_transaction_rule(void **state)
+{
+	struct fixture *f = *state;
+	struct member_import_result res;
+	struct member *m;
+	char p[160];
+	int64_t id;
+	FILE *fp;
+
+	snprintf(p, sizeof(p), "%s/members.csv", f->dir);
+	assert_int_equal(member_import_csv(f->db, p, 5, f->errors, &res), MD_ERR_IO);
+	fp = fopen(p, "w");
+	assert_non_null(fp);
+	fputs("kind,name,addresses\n个人,陈,chen@qq.com\n", fp);
+	fclose(fp);
+	assert_int_equal(db_begin(f->db), MD_OK);
+	assert_int_equal(member_import_csv(f->db, p, 5, f->errors, &res), MD_ERR_STATE);
+	assert_int_equal(db_rollback(f->db), MD_OK);
+	assert_int_equal(member_import_csv(f->db, p, 5, f->errors, &res), MD_OK);
+	assert_int_equal(res.imported, 1);
+	assert_int_equal(member_find_by_address(f->db, "chen@qq.com", &m), MD_OK);
+	id = m->id;
+	member_free(m);
+	assert_int_equal(member_get(f->db, id, &m), MD_OK);
+	assert_string_equal(m->name, "陈");
+	assert_int_equal(m->kind, MEMBER_INDIVIDUAL);
+	member_free(m);
+	assert_int_equal(member_get(f->db, 424242, &m), MD_ERR_NOTFOUND);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_address_validation),
+		cmocka_unit_test(test_kind_parse),
+		cmocka_unit_test_setup_teardown(test_import_bom_quotes_chinese, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_rows_reported_good_rows_kept, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_reimport_updates_by_address, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_header_problems, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unclosed_quote_at_end, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_import_file_and_transaction_rule, setup,
+		    teardown),
+	};
+
+	log_init("test_member", 1, LOG_LEVEL_ERROR);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
