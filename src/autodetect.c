@@ -1,0 +1,1022 @@
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "autodetect.h"
+#include "buf.h"
+#include "log.h"
+
+/*
+ * Kinds in order of precedence: when several signals are present the most
+ * specific wins, because the caller acts on the kind (a bounce is linked to
+ * the notice it reports on, a loop is worth a warning to staff).
+ */
+static const char *const kinds[] = {
+	"loop", "feedback-report", "bounce", "auto-reply", "list", "bulk", "robot"
+};
+enum kind { K_LOOP, K_FEEDBACK, K_BOUNCE, K_AUTOREPLY, K_LIST, K_BULK, K_ROBOT, K_NONE };
+
+#define RAW_HEADER_MAX		1000
+#define RAW_HEADER_VALUE_MAX	16384
+#define ESC_MAX			96
+
+struct ctx {
+	const struct message *msg;
+	const char *raw;
+	size_t len;
+	const struct autodetect_config *cfg;
+	/* Top-level headers read from raw when msg is NULL. */
+	struct message_header *rh;
+	size_t n_rh;
+	size_t body_off;
+	enum kind kind;
+	char reason[256];
+	int n_signals;
+	char note[200];         /* why a would-be signal was deliberately ignored */
+};
+
+static size_t
+hdr_count(const struct ctx *c)
+{
+	return c->msg ? c->msg->n_headers : c->n_rh;
+}
+
+static const struct message_header *
+hdr_at(const struct ctx *c, size_t i)
+{
+	return c->msg ? &c->msg->headers[i] : &c->rh[i];
+}
+
+static const char *
+hdr_find(const struct ctx *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < hdr_count(c); i++) {
+		const struct message_header *h = hdr_at(c, i);
+
+		if (h->name && h->value && strcasecmp(h->name, name) == 0)
+			return h->value;
+	}
+	return NULL;
+}
+
+static const char *
+skip_ws(const char *s)
+{
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+		s++;
+	return s;
+}
+
+/* Escaped copy of a mail value, short enough to fit several in a reason. */
+static const char *
+esc(char *dst, size_t dstlen, const char *s)
+{
+	return log_escape(dst, dstlen, s);
+}
+
+static void
+add_signal(struct ctx *c, enum kind k, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+add_signal(struct ctx *c, enum kind k, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->n_signals++;
+	if (k >= c->kind)
+		return;
+	c->kind = k;
+	va_start(ap, fmt);
+	vsnprintf(c->reason, sizeof(c->reason), fmt, ap);
+	va_end(ap);
+}
+
+/* Line iterator over [*p, end): the line without its CR LF. */
+static int
+next_line(const char **p, const char *end, const char **line, size_t *llen)
+{
+	const char *s = *p, *nl;
+
+	if (s >= end)
+		return 0;
+	nl = memchr(s, '\n', (size_t)(end - s));
+	*line = s;
+	if (nl == NULL) {
+		*llen = (size_t)(end - s);
+		*p = end;
+	} else {
+		*llen = (size_t)(nl - s);
+		*p = nl + 1;
+	}
+	if (*llen > 0 && s[*llen - 1] == '\r')
+		(*llen)--;
+	return 1;
+}
+
+/* Length of pfx when line starts with it (ASCII case-insensitive), else 0. */
+static size_t
+prefix_ci(const char *line, size_t llen, const char *pfx)
+{
+	size_t n = strlen(pfx);
+
+	if (llen < n || strncasecmp(line, pfx, n) != 0)
+		return 0;
+	return n;
+}
+
+static size_t
+find_body(const char *raw, size_t len)
+{
+	const char *p = raw, *end = raw + len, *line;
+	size_t llen;
+
+	while (next_line(&p, end, &line, &llen))
+		if (llen == 0)
+			return (size_t)(p - raw);
+	return len;
+}
+
+static enum md_err
+raw_headers_add(struct ctx *c, size_t *cap, const char *name, size_t nlen, struct buf *val)
+{
+	struct message_header *tmp;
+	char *n, *v;
+
+	if (c->n_rh == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 32;
+
+		tmp = reallocarray(c->rh, ncap, sizeof(*tmp));
+		if (tmp == NULL)
+			return MD_ERR_NOMEM;
+		c->rh = tmp;
+		*cap = ncap;
+	}
+	if ((n = strndup(name, nlen)) == NULL)
+		return MD_ERR_NOMEM;
+	if ((v = buf_steal(val)) == NULL) {
+		free(n);
+		return MD_ERR_NOMEM;
+	}
+	c->rh[c->n_rh].name = n;
+	c->rh[c->n_rh].value = v;
+	c->n_rh++;
+	return MD_OK;
+}
+
+/*
+ * Minimal top-level header reader for when there is no parsed message:
+ * unfolds continuation lines and keeps values raw (no RFC 2047 decoding).
+ * Over-long values are cut at RAW_HEADER_VALUE_MAX, headers past
+ * RAW_HEADER_MAX are ignored: only the signals matter here.
+ */
+static enum md_err
+raw_headers_parse(struct ctx *c)
+{
+	const char *p = c->raw, *end = c->raw + c->body_off, *line, *name = NULL;
+	size_t llen, nlen = 0, cap = 0, i;
+	struct buf val;
+	enum md_err err = MD_OK;
+
+	buf_init(&val, RAW_HEADER_VALUE_MAX);
+	while (next_line(&p, end, &line, &llen) && llen > 0) {
+		const char *colon;
+
+		if (line[0] == ' ' || line[0] == '\t') {
+			if (name == NULL)
+				continue;
+			if (buf_putc(&val, ' ') == MD_OK) {
+				for (i = 0; i < llen && (line[i] == ' ' || line[i] == '\t'); i++)
+					;
+				(void)buf_append(&val, line + i, llen - i);
+			}
+			continue;
+		}
+		if (name && c->n_rh < RAW_HEADER_MAX) {
+			err = raw_headers_add(c, &cap, name, nlen, &val);
+			if (err)
+				goto out;
+		}
+		buf_reset(&val);
+		name = NULL;
+		colon = memchr(line, ':', llen);
+		if (colon == NULL || colon == line)
+			continue;
+		name = line;
+		nlen = (size_t)(colon - line);
+		while (nlen > 0 && (name[nlen - 1] == ' ' || name[nlen - 1] == '\t'))
+			nlen--;
+		for (i = (size_t)(colon - line) + 1; i < llen && (line[i] == ' ' || line[i] == '\t'); i++)
+			;
+		if (buf_append(&val, line + i, llen - i) != MD_OK)
+			(void)buf_append(&val, line + i, RAW_HEADER_VALUE_MAX);
+	}
+	if (name && c->n_rh < RAW_HEADER_MAX)
+		err = raw_headers_add(c, &cap, name, nlen, &val);
+out:
+	buf_free(&val);
+	return err;
+}
+
+/* Copy the first token of v (up to ';', '(', ',' or space), lower case. */
+static void
+first_token(const char *v, char *dst, size_t dstlen)
+{
+	size_t o = 0;
+
+	v = skip_ws(v);
+	while (*v && *v != ';' && *v != '(' && *v != ',' && *v != ' ' && *v != '\t' &&
+	    o + 1 < dstlen)
+		dst[o++] = (char)tolower((unsigned char)*v++);
+	dst[o] = '\0';
+}
+
+/*
+ * The addr-spec of a From/Return-Path style value, lower case: what is
+ * between the last '<' and the next '>', else the first word. "" for "<>".
+ */
+static void
+addr_of(const char *v, char *dst, size_t dstlen)
+{
+	const char *lt, *gt, *s;
+	size_t o = 0;
+
+	dst[0] = '\0';
+	if (v == NULL || dstlen == 0)
+		return;
+	lt = strrchr(v, '<');
+	if (lt && (gt = strchr(lt, '>')) != NULL) {
+		for (s = lt + 1; s < gt && o + 1 < dstlen; s++)
+			if (*s != ' ' && *s != '\t')
+				dst[o++] = (char)tolower((unsigned char)*s);
+		dst[o] = '\0';
+		return;
+	}
+	for (s = skip_ws(v); *s && *s != ' ' && *s != '\t' && *s != '(' && o + 1 < dstlen; s++)
+		dst[o++] = (char)tolower((unsigned char)*s);
+	dst[o] = '\0';
+}
+
+/* Local part of a lower-case address (all of it when there is no '@'). */
+static void
+local_of(const char *addr, char *dst, size_t dstlen)
+{
+	size_t n = strcspn(addr, "@");
+
+	if (n >= dstlen)
+		n = dstlen - 1;
+	memcpy(dst, addr, n);
+	dst[n] = '\0';
+}
+
+static const char *
+domain_of(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+
+	return at ? at + 1 : addr;
+}
+
+static int
+is_daemon_local(const char *local)
+{
+	static const char *const names[] = {
+		"mailer-daemon", "mailer_daemon", "mailerdaemon", "mail-daemon",
+		"mail_daemon", "maildaemon", "postmaster", "post_master", "post-master",
+		"double-bounce", "mail.delivery.system", NULL
+	};
+	size_t i;
+
+	for (i = 0; names[i]; i++)
+		if (strcmp(local, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* noreply, no-reply, no_reply, noreply+tag, donotreply, do-not-reply, ... */
+static int
+is_noreply_local(const char *local)
+{
+	static const char *const stems[] = {
+		"noreply", "donotreply", "donotrespond", "noresponse", NULL
+	};
+	char norm[64];
+	size_t o = 0, i;
+
+	for (; *local && o + 1 < sizeof(norm); local++)
+		if (isalnum((unsigned char)*local))
+			norm[o++] = *local;
+	norm[o] = '\0';
+	for (i = 0; stems[i]; i++)
+		if (strncmp(norm, stems[i], strlen(stems[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/* Does value (a domain, an address, or text containing one) name our domain? */
+static int
+names_our_domain(const struct ctx *c, const char *value)
+{
+	char a[256];
+	const char *d = c->cfg->loop_domain;
+	size_t i;
+
+	if (d == NULL || *d == '\0')
+		return 1;
+	addr_of(value, a, sizeof(a));
+	if (strcasecmp(domain_of(a), d) == 0)
+		return 1;
+	for (i = 0; i < c->cfg->n_own_addresses; i++)
+		if (c->cfg->own_addresses[i] && strcasecmp(a, c->cfg->own_addresses[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+is_false_value(const char *v)
+{
+	char t[16];
+
+	first_token(v, t, sizeof(t));
+	return strcmp(t, "no") == 0 || strcmp(t, "false") == 0 || strcmp(t, "0") == 0;
+}
+
+static void
+check_loop_headers(struct ctx *c)
+{
+	char e[ESC_MAX];
+	size_t i;
+
+	for (i = 0; i < hdr_count(c); i++) {
+		const struct message_header *h = hdr_at(c, i);
+
+		if (h->name == NULL || h->value == NULL)
+			continue;
+		if (strcasecmp(h->name, AUTODETECT_LOOP_HEADER) == 0) {
+			if (names_our_domain(c, h->value))
+				add_signal(c, K_LOOP, "%s: %s is our own loop marker",
+				    AUTODETECT_LOOP_HEADER, esc(e, sizeof(e), h->value));
+			else
+				add_signal(c, K_ROBOT, "%s: %s comes from another memberdesk",
+				    AUTODETECT_LOOP_HEADER, esc(e, sizeof(e), h->value));
+		} else if (strcasecmp(h->name, "X-Loop") == 0) {
+			if (c->cfg->loop_domain && names_our_domain(c, h->value))
+				add_signal(c, K_LOOP, "X-Loop: %s names our domain",
+				    esc(e, sizeof(e), h->value));
+			else
+				add_signal(c, K_ROBOT, "X-Loop: %s (mail already handled by a robot)",
+				    esc(e, sizeof(e), h->value));
+		} else if (strcasecmp(h->name, "X-RT-Loop-Prevention") == 0 ||
+		    (strcasecmp(h->name, "X-OTRS-Loop") == 0 && !is_false_value(h->value))) {
+			add_signal(c, K_ROBOT, "%s: %s (sent by a ticket system)",
+			    h->name, esc(e, sizeof(e), h->value));
+		}
+	}
+}
+
+static void
+check_rfc3834(struct ctx *c)
+{
+	char e[ESC_MAX], t[64];
+	const char *v;
+	size_t i;
+
+	if ((v = hdr_find(c, "Auto-Submitted")) != NULL) {
+		first_token(v, t, sizeof(t));
+		if (strcmp(t, "no") == 0)
+			snprintf(c->note, sizeof(c->note), "Auto-Submitted: no");
+		else if (strcmp(t, "auto-replied") == 0)
+			add_signal(c, K_AUTOREPLY, "Auto-Submitted: %s (RFC 3834)",
+			    esc(e, sizeof(e), v));
+		else
+			add_signal(c, K_ROBOT, "Auto-Submitted: %s (RFC 3834)",
+			    esc(e, sizeof(e), v));
+	}
+	if ((v = hdr_find(c, "Precedence")) != NULL) {
+		first_token(v, t, sizeof(t));
+		if (strcmp(t, "bulk") == 0 || strcmp(t, "junk") == 0)
+			add_signal(c, K_BULK, "Precedence: %s", esc(e, sizeof(e), v));
+		else if (strcmp(t, "list") == 0)
+			add_signal(c, K_LIST, "Precedence: %s", esc(e, sizeof(e), v));
+		else if (strcmp(t, "auto_reply") == 0 || strcmp(t, "auto-reply") == 0)
+			add_signal(c, K_AUTOREPLY, "Precedence: %s", esc(e, sizeof(e), v));
+	}
+	for (i = 0; i < hdr_count(c); i++) {
+		const struct message_header *h = hdr_at(c, i);
+		static const char *const ar[] = {
+			"X-Autoreply", "X-Autorespond", "X-AutoReply-From", "X-Mail-Autoreply",
+			"X-Autogenerated", NULL
+		};
+		static const char *const list[] = {
+			"List-Id", "List-Unsubscribe", "List-Post", "List-Subscribe", "List-Help",
+			"List-Owner", "List-Archive", "Mailing-List", "X-Mailing-List",
+			"X-ML-Name", NULL
+		};
+		size_t j;
+
+		if (h->name == NULL || h->value == NULL)
+			continue;
+		if (strcasecmp(h->name, "X-Auto-Response-Suppress") == 0)
+			add_signal(c, K_ROBOT, "X-Auto-Response-Suppress: %s (Exchange generated mail)",
+			    esc(e, sizeof(e), h->value));
+		else if (strcasecmp(h->name, "X-MS-Exchange-Generated-Message-Source") == 0)
+			add_signal(c, K_ROBOT, "X-MS-Exchange-Generated-Message-Source: %s",
+			    esc(e, sizeof(e), h->value));
+		else if (strcasecmp(h->name, "X-Failed-Recipients") == 0)
+			add_signal(c, K_BOUNCE, "X-Failed-Recipients: %s",
+			    esc(e, sizeof(e), h->value));
+		else if (strcasecmp(h->name, "Feedback-ID") == 0)
+			add_signal(c, K_BULK, "Feedback-ID: %s (bulk sender)",
+			    esc(e, sizeof(e), h->value));
+		for (j = 0; ar[j]; j++)
+			if (strcasecmp(h->name, ar[j]) == 0 && !is_false_value(h->value))
+				add_signal(c, K_AUTOREPLY, "%s: %s", ar[j],
+				    esc(e, sizeof(e), h->value));
+		for (j = 0; list[j]; j++)
+			if (strcasecmp(h->name, list[j]) == 0)
+				add_signal(c, K_LIST, "%s: %s (mailing list)", list[j],
+				    esc(e, sizeof(e), h->value));
+	}
+}
+
+/* Value of parameter name in a Content-Type value, lower case, or "". */
+static void
+ct_param(const char *v, const char *name, char *dst, size_t dstlen)
+{
+	const char *p = v;
+	size_t n = strlen(name), o = 0;
+
+	dst[0] = '\0';
+	while ((p = strchr(p, ';')) != NULL) {
+		p = skip_ws(p + 1);
+		if (strncasecmp(p, name, n) != 0)
+			continue;
+		p = skip_ws(p + n);
+		if (*p != '=')
+			continue;
+		p = skip_ws(p + 1);
+		if (*p == '"')
+			p++;
+		while (*p && (isalnum((unsigned char)*p) || *p == '-' || *p == '_' ||
+		    *p == '.') && o + 1 < dstlen)
+			dst[o++] = (char)tolower((unsigned char)*p++);
+		dst[o] = '\0';
+		return;
+	}
+}
+
+static void
+report_type_signal(struct ctx *c, const char *rt, const char *where)
+{
+	if (strcmp(rt, "feedback-report") == 0)
+		add_signal(c, K_FEEDBACK, "%s=feedback-report (ARF abuse report)", where);
+	else if (strcmp(rt, "disposition-notification") == 0)
+		add_signal(c, K_AUTOREPLY, "%s=disposition-notification (read receipt)", where);
+	else
+		add_signal(c, K_BOUNCE, "%s=%s (delivery status notification)", where,
+		    *rt ? rt : "(none)");
+}
+
+/* A MIME type token at the start of s, followed by a delimiter. */
+static int
+type_is(const char *s, size_t slen, const char *type)
+{
+	size_t n = strlen(type);
+
+	if (slen < n || strncasecmp(s, type, n) != 0)
+		return 0;
+	return slen == n || s[n] == ';' || s[n] == ' ' || s[n] == '\t';
+}
+
+/*
+ * Part headers inside a multipart body. The scan stops at the first
+ * embedded message: a member forwarding a bounce to the chamber sends a
+ * message/rfc822 whose insides say delivery-status, and that member's mail
+ * is not automatic.
+ */
+static void
+check_mime_parts(struct ctx *c)
+{
+	const char *p = c->raw + c->body_off, *end, *line;
+	size_t llen, n;
+
+	end = c->raw + c->len;
+	if ((size_t)(end - p) > c->cfg->max_scan_bytes)
+		end = p + c->cfg->max_scan_bytes;
+	while (next_line(&p, end, &line, &llen)) {
+		if ((n = prefix_ci(line, llen, "Content-Type:")) == 0)
+			continue;
+		line += n;
+		llen -= n;
+		while (llen > 0 && (*line == ' ' || *line == '\t'))
+			line++, llen--;
+		if (type_is(line, llen, "message/rfc822") ||
+		    type_is(line, llen, "message/global") ||
+		    type_is(line, llen, "text/rfc822-headers"))
+			return;
+		if (type_is(line, llen, "message/delivery-status") ||
+		    type_is(line, llen, "message/global-delivery-status"))
+			add_signal(c, K_BOUNCE, "a message/delivery-status part (DSN)");
+		else if (type_is(line, llen, "message/feedback-report"))
+			add_signal(c, K_FEEDBACK, "a message/feedback-report part (ARF)");
+		else if (type_is(line, llen, "message/disposition-notification"))
+			add_signal(c, K_AUTOREPLY,
+			    "a message/disposition-notification part (read receipt)");
+	}
+}
+
+static void
+check_structure(struct ctx *c)
+{
+	const char *v = hdr_find(c, "Content-Type");
+	char type[64], rt[48];
+
+	if (c->msg && c->msg->content_type && *c->msg->content_type)
+		snprintf(type, sizeof(type), "%s", c->msg->content_type);
+	else if (v)
+		first_token(v, type, sizeof(type));
+	else
+		type[0] = '\0';
+	if (strcmp(type, "multipart/report") == 0) {
+		ct_param(v ? v : "", "report-type", rt, sizeof(rt));
+		report_type_signal(c, rt, "Content-Type: multipart/report; report-type");
+	} else if (strcmp(type, "message/delivery-status") == 0) {
+		add_signal(c, K_BOUNCE, "Content-Type: message/delivery-status");
+	}
+	if (strncmp(type, "multipart/", 10) == 0)
+		check_mime_parts(c);
+}
+
+static void
+check_senders(struct ctx *c)
+{
+	char from[256], rp[256], local[128], e[ESC_MAX], e2[ESC_MAX];
+	const char *fv = hdr_find(c, "From"), *rpv = hdr_find(c, "Return-Path");
+	const char *rto;
+	char rtolocal[128], rtoaddr[256];
+	size_t i;
+
+	if (c->msg && c->msg->from_addr)
+		snprintf(from, sizeof(from), "%s", c->msg->from_addr);
+	else
+		addr_of(fv, from, sizeof(from));
+
+	if (rpv != NULL) {
+		addr_of(rpv, rp, sizeof(rp));
+		local_of(rp, local, sizeof(local));
+		if (rp[0] == '\0')
+			add_signal(c, K_ROBOT, "Return-Path: <> (null sender, used for notifications)");
+		else if (is_daemon_local(local))
+			add_signal(c, K_BOUNCE, "Return-Path: <%s> is a mail system",
+			    esc(e, sizeof(e), rp));
+	}
+	if (fv != NULL && from[0] == '\0')
+		add_signal(c, K_BOUNCE, "From: %s has no address (null sender)",
+		    esc(e, sizeof(e), fv));
+	if (from[0] == '\0')
+		return;
+	for (i = 0; i < c->cfg->n_own_addresses; i++)
+		if (c->cfg->own_addresses[i] && strcasecmp(from, c->cfg->own_addresses[i]) == 0)
+			add_signal(c, K_LOOP, "From: %s is our own address",
+			    esc(e, sizeof(e), from));
+	local_of(from, local, sizeof(local));
+	if (is_daemon_local(local)) {
+		add_signal(c, K_BOUNCE, "From: %s is a mail system", esc(e, sizeof(e), from));
+		return;
+	}
+	if (fv && (strcasestr(fv, "Mail Delivery Subsystem") ||
+	    strcasestr(fv, "Mail Delivery System"))) {
+		add_signal(c, K_BOUNCE, "From: %s", esc(e, sizeof(e), fv));
+		return;
+	}
+	if (!is_noreply_local(local))
+		return;
+	rto = c->msg ? c->msg->reply_to_addr : NULL;
+	if (rto == NULL) {
+		addr_of(hdr_find(c, "Reply-To"), rtoaddr, sizeof(rtoaddr));
+		rto = rtoaddr[0] ? rtoaddr : NULL;
+	}
+	if (rto) {
+		local_of(rto, rtolocal, sizeof(rtolocal));
+		if (c->cfg->noreply_with_reply_to_is_human && strcasecmp(rto, from) != 0 &&
+		    !is_noreply_local(rtolocal) && !is_daemon_local(rtolocal)) {
+			snprintf(c->note, sizeof(c->note),
+			    "noreply sender %s relays for Reply-To %s",
+			    esc(e, sizeof(e), from), esc(e2, sizeof(e2), rto));
+			return;
+		}
+	}
+	add_signal(c, K_ROBOT, "From: %s is a noreply address", esc(e, sizeof(e), from));
+}
+
+struct subject_kw {
+	const char *text;
+	enum kind kind;
+};
+
+static const struct subject_kw subject_kws[] = {
+	{ "自动回复", K_AUTOREPLY },
+	{ "自动答复", K_AUTOREPLY },
+	{ "自動回覆", K_AUTOREPLY },
+	{ "自動回復", K_AUTOREPLY },
+	{ "自动应答", K_AUTOREPLY },
+	{ "休假中", K_AUTOREPLY },
+	{ "休假", K_AUTOREPLY },
+	{ "不在办公室", K_AUTOREPLY },
+	{ "Out of Office", K_AUTOREPLY },
+	{ "Out of the Office", K_AUTOREPLY },
+	{ "Automatic reply", K_AUTOREPLY },
+	{ "Automatic response", K_AUTOREPLY },
+	{ "Auto reply", K_AUTOREPLY },
+	{ "Auto-reply", K_AUTOREPLY },
+	{ "Autoreply", K_AUTOREPLY },
+	{ "Auto response", K_AUTOREPLY },
+	{ "Auto-response", K_AUTOREPLY },
+	{ "Autoresponse", K_AUTOREPLY },
+	{ "Vacation reply", K_AUTOREPLY },
+	{ "系统退信", K_BOUNCE },
+	{ "退信", K_BOUNCE },
+	{ "邮件退回", K_BOUNCE },
+	{ "无法投递", K_BOUNCE },
+	{ "投递失败", K_BOUNCE },
+	{ "Undeliverable", K_BOUNCE },
+	{ "Undelivered Mail Returned to Sender", K_BOUNCE },
+	{ "Undelivered Mail", K_BOUNCE },
+	{ "Delivery Status Notification", K_BOUNCE },
+	{ "Delivery Notification", K_BOUNCE },
+	{ "Mail delivery failed", K_BOUNCE },
+	{ "Mail Delivery Failure", K_BOUNCE },
+	{ "Message delivery has failed", K_BOUNCE },
+	{ "Returned mail", K_BOUNCE },
+	{ "failure notice", K_BOUNCE },
+	{ "Nondeliverable", K_BOUNCE },
+	{ "complaint about message from", K_FEEDBACK },
+	{ NULL, K_NONE }
+};
+
+/* Bytes after a subject keyword that keep it a keyword, not part of a word. */
+static int
+subject_delim(const char *s)
+{
+	static const char *const wide[] = {
+		"：", "】", "（", "）", "，", "［", "］", "－", "—", "　", "！", NULL
+	};
+	size_t i;
+
+	if (*s == '\0')
+		return 1;
+	if ((unsigned char)*s < 0x80)
+		return strchr(" \t:;,.-_()[]{}<>!|/", *s) != NULL;
+	for (i = 0; wide[i]; i++)
+		if (strncmp(s, wide[i], strlen(wide[i])) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+check_subject(struct ctx *c)
+{
+	const char *subj, *s;
+	char e[ESC_MAX];
+	size_t i, n;
+
+	subj = c->msg ? c->msg->subject : hdr_find(c, "Subject");
+	if (subj == NULL)
+		return;
+	s = skip_ws(subj);
+	if (*s == '[' || *s == '(')
+		s++;
+	else if (strncmp(s, "【", strlen("【")) == 0 || strncmp(s, "（", strlen("（")) == 0)
+		s += strlen("【");
+	s = skip_ws(s);
+	for (i = 0; subject_kws[i].text; i++) {
+		n = strlen(subject_kws[i].text);
+		if (strncasecmp(s, subject_kws[i].text, n) == 0 && subject_delim(s + n)) {
+			add_signal(c, subject_kws[i].kind, "Subject: %s (starts with \"%s\")",
+			    esc(e, sizeof(e), subj), subject_kws[i].text);
+			return;
+		}
+	}
+}
+
+/*
+ * Bounce linking. Extracted strings are checked to be printable ASCII, so
+ * they can go into SQL parameters, logs and JSON as they are; the notices
+ * they link to were sent to ASCII addresses with ASCII Message-IDs.
+ */
+static int
+clean_token(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 512)
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch <= 0x20 || ch >= 0x7f || ch == '<' || ch == '>' || ch == '"' ||
+		    ch == ',' || ch == ';' || ch == '\\')
+			return 0;
+	}
+	return 1;
+}
+
+static enum md_err
+add_recipient(struct ctx *c, struct auto_verdict *v, const char *s, size_t n)
+{
+	char **tmp, *a;
+	size_t i;
+
+	while (n > 0 && (*s == ' ' || *s == '\t' || *s == '<'))
+		s++, n--;
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '>' ||
+	    s[n - 1] == '\r'))
+		n--;
+	if (!clean_token(s, n) || memchr(s, '@', n) == NULL)
+		return MD_OK;
+	if (v->n_failed_recipients >= c->cfg->max_failed_recipients)
+		return MD_OK;
+	for (i = 0; i < v->n_failed_recipients; i++)
+		if (strncasecmp(v->failed_recipients[i], s, n) == 0 &&
+		    v->failed_recipients[i][n] == '\0')
+			return MD_OK;
+	if ((a = strndup(s, n)) == NULL)
+		return MD_ERR_NOMEM;
+	for (i = 0; i < n; i++)
+		a[i] = (char)tolower((unsigned char)a[i]);
+	tmp = reallocarray(v->failed_recipients, v->n_failed_recipients + 1, sizeof(*tmp));
+	if (tmp == NULL) {
+		free(a);
+		return MD_ERR_NOMEM;
+	}
+	v->failed_recipients = tmp;
+	v->failed_recipients[v->n_failed_recipients++] = a;
+	return MD_OK;
+}
+
+/* "a@x, b@y" (X-Failed-Recipients) or "rfc822; a@x" (DSN fields). */
+static enum md_err
+add_recipient_list(struct ctx *c, struct auto_verdict *v, const char *s, size_t n)
+{
+	const char *semi = memchr(s, ';', n), *comma;
+	enum md_err err;
+
+	if (semi) {
+		n -= (size_t)(semi + 1 - s);
+		s = semi + 1;
+	}
+	while (n > 0) {
+		comma = memchr(s, ',', n);
+		err = add_recipient(c, v, s, comma ? (size_t)(comma - s) : n);
+		if (err || comma == NULL)
+			return err;
+		n -= (size_t)(comma + 1 - s);
+		s = comma + 1;
+	}
+	return MD_OK;
+}
+
+static enum md_err
+set_message_id(struct auto_verdict *v, const char *s, size_t n)
+{
+	const char *lt, *gt;
+
+	if (v->original_message_id)
+		return MD_OK;
+	lt = memchr(s, '<', n);
+	if (lt) {
+		gt = memchr(lt, '>', n - (size_t)(lt - s));
+		if (gt == NULL)
+			return MD_OK;
+		s = lt + 1;
+		n = (size_t)(gt - s);
+	} else {
+		while (n > 0 && (*s == ' ' || *s == '\t'))
+			s++, n--;
+		n = strcspn(s, " \t\r\n") < n ? strcspn(s, " \t\r\n") : n;
+	}
+	if (!clean_token(s, n) || memchr(s, '@', n) == NULL)
+		return MD_OK;
+	if ((v->original_message_id = strndup(s, n)) == NULL)
+		return MD_ERR_NOMEM;
+	return MD_OK;
+}
+
+/*
+ * Scan report text for DSN/ARF fields and the returned message's
+ * Message-ID. A Message-ID whose value was folded onto the next line is
+ * taken from there.
+ */
+static enum md_err
+scan_report(struct ctx *c, struct auto_verdict *v, const char *p, const char *end,
+    int *n_failed, int *n_delayed)
+{
+	const char *line, *next, *q;
+	size_t llen, n, nlen;
+	enum md_err err = MD_OK;
+
+	if ((size_t)(end - p) > c->cfg->max_scan_bytes)
+		end = p + c->cfg->max_scan_bytes;
+	while (err == MD_OK && next_line(&p, end, &line, &llen)) {
+		if ((n = prefix_ci(line, llen, "Final-Recipient:")) ||
+		    (n = prefix_ci(line, llen, "Original-Recipient:")) ||
+		    (n = prefix_ci(line, llen, "Original-Rcpt-To:")) ||
+		    (n = prefix_ci(line, llen, "X-Failed-Recipients:")))
+			err = add_recipient_list(c, v, line + n, llen - n);
+		else if ((n = prefix_ci(line, llen, "Action:"))) {
+			char t[16];
+			size_t i = 0;
+
+			for (q = line + n; q < line + llen && (*q == ' ' || *q == '\t'); q++)
+				;
+			while (q < line + llen && i + 1 < sizeof(t) && isalpha((unsigned char)*q))
+				t[i++] = (char)tolower((unsigned char)*q++);
+			t[i] = '\0';
+			if (strcmp(t, "failed") == 0)
+				(*n_failed)++;
+			else if (strcmp(t, "delayed") == 0)
+				(*n_delayed)++;
+		} else if ((n = prefix_ci(line, llen, "Message-ID:")) && !v->original_message_id) {
+			if (memchr(line + n, '<', llen - n) == NULL && p < end &&
+			    (*p == ' ' || *p == '\t')) {
+				q = p;
+				if (next_line(&q, end, &next, &nlen))
+					err = set_message_id(v, next, nlen);
+			} else
+				err = set_message_id(v, line + n, llen - n);
+		}
+	}
+	return err;
+}
+
+static enum md_err
+extract_links(struct ctx *c, struct auto_verdict *v)
+{
+	int n_failed = 0, n_delayed = 0;
+	enum md_err err = MD_OK;
+	size_t i;
+
+	for (i = 0; i < hdr_count(c) && err == MD_OK; i++) {
+		const struct message_header *h = hdr_at(c, i);
+
+		if (h->name && h->value && strcasecmp(h->name, "X-Failed-Recipients") == 0)
+			err = add_recipient_list(c, v, h->value, strlen(h->value));
+	}
+	/* Decoded parts first: they survive base64 and quoted-printable. */
+	for (i = 0; c->msg && i < c->msg->n_attachments && err == MD_OK; i++) {
+		const struct message_attachment *a = &c->msg->attachments[i];
+
+		if (a->data == NULL || a->content_type == NULL)
+			continue;
+		if (strcmp(a->content_type, "message/delivery-status") == 0 ||
+		    strcmp(a->content_type, "message/global-delivery-status") == 0 ||
+		    strcmp(a->content_type, "message/feedback-report") == 0 ||
+		    strcmp(a->content_type, "message/rfc822") == 0 ||
+		    strcmp(a->content_type, "text/rfc822-headers") == 0)
+			err = scan_report(c, v, (const char *)a->data,
+			    (const char *)a->data + a->size, &n_failed, &n_delayed);
+	}
+	if (err == MD_OK && (n_failed + n_delayed) == 0)
+		err = scan_report(c, v, c->raw + c->body_off, c->raw + c->len,
+		    &n_failed, &n_delayed);
+	else if (err == MD_OK && v->original_message_id == NULL) {
+		int f2 = 0, d2 = 0;
+
+		err = scan_report(c, v, c->raw + c->body_off, c->raw + c->len, &f2, &d2);
+	}
+	if (err == MD_OK && c->msg && c->msg->text && v->original_message_id == NULL) {
+		int f2 = 0, d2 = 0;
+
+		err = scan_report(c, v, c->msg->text, c->msg->text + c->msg->text_len,
+		    &f2, &d2);
+	}
+	/* Bounces that quote nothing often still thread to what they report on. */
+	if (err == MD_OK && v->original_message_id == NULL) {
+		const char *irt = c->msg ? c->msg->in_reply_to : hdr_find(c, "In-Reply-To");
+
+		if (irt)
+			err = set_message_id(v, irt, strlen(irt));
+	}
+	v->delayed = n_delayed > 0 && n_failed == 0;
+	return err;
+}
+
+void
+autodetect_config_default(struct autodetect_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->noreply_with_reply_to_is_human = 1;
+	cfg->max_failed_recipients = 32;
+	cfg->max_scan_bytes = 1024 * 1024;
+}
+
+void
+autodetect_verdict_free(struct auto_verdict *v)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	free(v->original_message_id);
+	for (i = 0; i < v->n_failed_recipients; i++)
+		free(v->failed_recipients[i]);
+	free(v->failed_recipients);
+	memset(v, 0, sizeof(*v));
+}
+
+enum md_err
+autodetect_check(const struct message *msg, const char *raw, size_t len,
+    const struct autodetect_config *cfg, struct auto_verdict *out)
+{
+	struct autodetect_config defaults;
+	struct ctx c;
+	enum md_err err = MD_OK;
+	size_t i;
+
+	if (out == NULL)
+		return MD_ERR_INPUT;
+	memset(out, 0, sizeof(*out));
+	if (raw == NULL)
+		return MD_ERR_INPUT;
+	if (cfg == NULL) {
+		autodetect_config_default(&defaults);
+		cfg = &defaults;
+	}
+	memset(&c, 0, sizeof(c));
+	c.msg = msg;
+	c.raw = raw;
+	c.len = len;
+	c.cfg = cfg;
+	c.kind = K_NONE;
+	c.body_off = find_body(raw, len);
+	if (msg == NULL && (err = raw_headers_parse(&c)) != MD_OK)
+		goto out;
+
+	check_loop_headers(&c);
+	check_rfc3834(&c);
+	check_structure(&c);
+	check_senders(&c);
+	check_subject(&c);
+
+	if (c.kind == K_NONE) {
+		snprintf(out->reason, sizeof(out->reason), "no automatic-mail signal%s%s%s",
+		    c.note[0] ? " (" : "", c.note, c.note[0] ? ")" : "");
+		goto out;
+	}
+	out->is_automatic = 1;
+	out->kind = kinds[c.kind];
+	if (c.n_signals > 1) {
+		size_t rl = strlen(c.reason);
+
+		snprintf(c.reason + rl, sizeof(c.reason) - rl, " (+%d more signal%s)",
+		    c.n_signals - 1, c.n_signals > 2 ? "s" : "");
+	}
+	memcpy(out->reason, c.reason, sizeof(out->reason));
+	if (c.kind == K_BOUNCE || c.kind == K_FEEDBACK)
+		err = extract_links(&c, out);
+out:
+	for (i = 0; i < c.n_rh; i++) {
+		free(c.rh[i].name);
+		free(c.rh[i].value);
+	}
+	free(c.rh);
+	if (err)
+		autodetect_verdict_free(out);
+	return err;
+}
+
+json_t *
+autodetect_verdict_json(const struct auto_verdict *v)
+{
+	json_t *o, *arr;
+	size_t i;
+
+	if ((o = json_object()) == NULL)
+		return NULL;
+	if (json_object_set_new(o, "is", json_boolean(v->is_automatic)) ||
+	    json_object_set_new(o, "kind", v->kind ? json_string(v->kind) : json_null()) ||
+	    json_object_set_new(o, "reason", json_string(v->reason)))
+		goto fail;
+	if (v->original_message_id && json_object_set_new(o, "original_message_id",
+	    json_string(v->original_message_id)))
+		goto fail;
+	if (v->n_failed_recipients) {
+		if ((arr = json_array()) == NULL ||
+		    json_object_set_new(o, "failed_recipients", arr))
+			goto fail;
+		for (i = 0; i < v->n_failed_recipients; i++)
+			if (json_array_append_new(arr, json_string(v->failed_recipients[i])))
+				goto fail;
+	}
+	if (v->delayed && json_object_set_new(o, "delayed", json_true()))
+		goto fail;
+	return o;
+fail:
+	json_decref(o);
+	return NULL;
+}
