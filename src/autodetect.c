@@ -796,9 +796,14 @@ set_message_id(struct auto_verdict *v, const char *s, size_t n)
 		s = lt + 1;
 		n = (size_t)(gt - s);
 	} else {
+		size_t i;
+
 		while (n > 0 && (*s == ' ' || *s == '\t'))
 			s++, n--;
-		n = strcspn(s, " \t\r\n") < n ? strcspn(s, " \t\r\n") : n;
+		/* s is not NUL-terminated: the value ends at n or the first blank. */
+		for (i = 0; i < n && s[i] != ' ' && s[i] != '\t' && s[i] != '\r'; i++)
+			;
+		n = i;
 	}
 	if (!clean_token(s, n) || memchr(s, '@', n) == NULL)
 		return MD_OK;

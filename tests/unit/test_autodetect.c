@@ -321,22 +321,24 @@ test_every_prefix_is_safe(void **state)
 {
 	struct autodetect_config cfg;
 	struct auto_verdict v;
-	size_t len, n;
+	size_t len, n, i;
 	char *raw, *copy;
 
 	(void)state;
 	test_config(&cfg);
-	raw = read_fixture("bounce-dsn.eml", &len);
-	/* Exact-size copies so ASan sees any read past the given length. */
-	for (n = 0; n <= len; n++) {
-		copy = malloc(n ? n : 1);
-		assert_non_null(copy);
-		memcpy(copy, raw, n);
-		assert_int_equal(autodetect_check(NULL, copy, n, &cfg, &v), MD_OK);
-		autodetect_verdict_free(&v);
-		free(copy);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		raw = read_fixture(cases[i].file, &len);
+		/* Exact-size copies so ASan sees any read past the given length. */
+		for (n = 0; n <= len; n++) {
+			copy = malloc(n ? n : 1);
+			assert_non_null(copy);
+			memcpy(copy, raw, n);
+			assert_int_equal(autodetect_check(NULL, copy, n, &cfg, &v), MD_OK);
+			autodetect_verdict_free(&v);
+			free(copy);
+		}
+		free(raw);
 	}
-	free(raw);
 }
 
 static void
