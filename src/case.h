@@ -1,0 +1,158 @@
+/*
+ * Cases (诉求): one per member request, numbered PREFIX-YEAR-NNNN with a
+ * sequence that restarts every year and per prefix, and an append-only list
+ * of events that is the case's history. Numbers are allocated inside the
+ * caller's transaction so that a message, its case and its acknowledgement
+ * commit together or not at all.
+ *
+ * Status, type and tier are stored as short English words so that the
+ * workflow can grow without a schema change. The values used so far:
+ *   status: registered accepted rejected in_progress resolved reopened closed
+ *   type:   policy rights difficulty suggestion other
+ *   tier:   simple general major (NULL until set)
+ *   channel: email visit meeting walk-in phone online (checked by the schema)
+ */
+#ifndef MD_CASE_H
+#define MD_CASE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "db.h"
+#include "error.h"
+
+/* Room for "PREFIX-YYYY-NNNN..." with a 16-character prefix and NUL. */
+#define CASE_NUMBER_MAX 48
+
+struct case_new {
+	const char *prefix;           /* 1-16 ASCII letters/digits, e.g. "MD" */
+	int year;                     /* numbering year in the chamber's time zone */
+	const char *subject;          /* NULL: "" */
+	const char *text;             /* NULL: "" */
+	const char *type;             /* NULL: "other" */
+	const char *tier;             /* NULL: not set yet */
+	const char *channel;          /* NULL: "email" */
+	int64_t member_id;            /* 0: unknown sender */
+	const char *requester_name;   /* NULL: "" */
+	const char *requester_unit;   /* NULL: "" */
+	const char *requester_email;  /* NULL: none */
+	const char *requester_phone;  /* NULL: none */
+	time_t submitted_at;
+	const char *actor;            /* who registered it (for the event); NULL: "system" */
+	int64_t message_id;           /* message it came from, for the event; 0: none */
+};
+
+struct case_record {
+	int64_t id;
+	char *number;                 /* owned */
+	int year;
+	int seq;
+	char *subject;                /* owned, "" when none */
+	char *text;                   /* owned */
+	char *type;                   /* owned */
+	char *tier;                   /* owned; NULL when not set */
+	char *status;                 /* owned */
+	char *channel;                /* owned */
+	int64_t member_id;            /* 0: unknown sender */
+	char *requester_name;         /* owned */
+	char *requester_unit;         /* owned */
+	char *requester_email;        /* owned or NULL */
+	char *requester_phone;        /* owned or NULL */
+	time_t submitted_at;
+	time_t created_at;
+	time_t updated_at;
+};
+
+struct case_message {
+	int64_t id;
+	char *direction;              /* owned: "in" or "out" */
+	char *from_addr;              /* owned or NULL */
+	char *from_name;              /* owned */
+	char *subject;                /* owned */
+	char *text;                   /* owned */
+	time_t date;                  /* Date header; 0 when unknown */
+	time_t received_at;
+	size_t n_attachments;
+};
+
+struct case_event {
+	int64_t id;
+	time_t at;
+	char *kind;                   /* owned, e.g. "registered", "accepted", "note" */
+	char *actor;                  /* owned, "" when none */
+	char *detail;                 /* owned or NULL: text or JSON */
+	int64_t message_id;           /* 0: none */
+};
+
+struct case_full {
+	struct case_record c;
+	struct case_message *messages;  /* owned array, oldest first */
+	size_t n_messages;
+	struct case_event *events;      /* owned array, in order */
+	size_t n_events;
+};
+
+struct case_filter {
+	const char *status;           /* NULL: any */
+	int year;                     /* 0: any */
+	size_t limit;                 /* 0: no limit */
+};
+
+/* Nonzero for the channels the schema accepts. */
+int case_channel_valid(const char *channel);
+
+/*
+ * Write "PREFIX-YEAR-SEQ" (sequence zero-padded to 4 digits, wider past
+ * 9999) into out. MD_ERR_INPUT for a bad prefix or year, MD_ERR_LIMIT when
+ * outlen is too small.
+ */
+enum md_err case_format_number(const char *prefix, int year, int seq, char *out,
+    size_t outlen);
+
+/*
+ * Register a case inside the caller's transaction (MD_ERR_STATE without
+ * one): allocate the next sequence number for prefix and year, insert the
+ * case and its "registered" event (dated now). *id and
+ * number (CASE_NUMBER_MAX bytes) receive the result; either may be NULL.
+ * MD_ERR_INPUT for a bad prefix, year (1970-9999) or channel; database
+ * errors as db_status(). On error the caller rolls back.
+ */
+enum md_err case_create(struct db *db, const struct case_new *in, time_t now, int64_t *id,
+    char *number);
+
+/*
+ * Append an event to a case's history. detail and message_id (0) are
+ * optional; actor NULL is stored as "". *event_id may be NULL.
+ * MD_ERR_NOTFOUND for an unknown case; database errors as db_status().
+ */
+enum md_err case_add_event(struct db *db, int64_t case_id, time_t at, const char *kind,
+    const char *actor, const char *detail, int64_t message_id, int64_t *event_id);
+
+/*
+ * Change a case's status and updated_at (the caller records the event).
+ * MD_ERR_NOTFOUND for an unknown case.
+ */
+enum md_err case_set_status(struct db *db, int64_t case_id, const char *status, time_t now);
+
+/* One case by number (exact, case-sensitive) or id. MD_ERR_NOTFOUND; free with case_record_free(). */
+enum md_err case_find_by_number(struct db *db, const char *number, struct case_record **out);
+enum md_err case_get(struct db *db, int64_t id, struct case_record **out);
+void case_record_free(struct case_record *c);
+
+/*
+ * Cases matching filter (NULL: all), newest first, as an array of *n
+ * records; free with case_list_free(). No match is MD_OK with *n 0.
+ */
+enum md_err case_list(struct db *db, const struct case_filter *filter,
+    struct case_record **out, size_t *n);
+void case_list_free(struct case_record *v, size_t n);
+
+/*
+ * A case with its messages (oldest first) and events (in order), for
+ * display. MD_ERR_NOTFOUND; free with case_full_free().
+ */
+enum md_err case_load(struct db *db, int64_t id, struct case_full **out);
+void case_full_free(struct case_full *f);
+
+#endif

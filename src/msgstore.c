@@ -1,0 +1,322 @@
+/*
+ * Verbatim message storage and the IMAP high-water marks. Duplicate checks
+ * are separate lookups rather than one clever query so that intake can log
+ * which rule recognised a message.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+
+#include "db.h"
+#include "msgstore.h"
+
+enum md_err
+msgstore_sha256_hex(const void *raw, size_t len, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char digest[32];
+	size_t i;
+
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, raw, len, digest) < 0)
+		return MD_ERR_NOMEM;
+	for (i = 0; i < sizeof(digest); i++) {
+		out[2 * i] = hex[digest[i] >> 4];
+		out[2 * i + 1] = hex[digest[i] & 0xf];
+	}
+	out[64] = '\0';
+	return MD_OK;
+}
+
+/* Run a query binding the given values; the first column of the first row is the id. */
+static enum md_err
+find_id(struct db *db, sqlite3_stmt *st, int64_t *id)
+{
+	enum md_err err = MD_OK;
+	int rc;
+
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (id)
+			*id = sqlite3_column_int64(st, 0);
+	} else
+		err = rc == SQLITE_DONE ? MD_ERR_NOTFOUND : db_status(db, rc);
+	sqlite3_finalize(st);
+	return err;
+}
+
+enum md_err
+msgstore_find_uid(struct db *db, const char *mailbox, uint32_t uidvalidity, uint32_t uid,
+    int64_t *id)
+{
+	sqlite3_stmt *st;
+	enum md_err err;
+
+	err = db_prepare(db, "SELECT id FROM messages WHERE mailbox = ? AND uidvalidity = ?"
+	    " AND uid = ?", &st);
+	if (err)
+		return err;
+	sqlite3_bind_text(st, 1, mailbox, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, uidvalidity);
+	sqlite3_bind_int64(st, 3, uid);
+	return find_id(db, st, id);
+}
+
+enum md_err
+msgstore_find_message_id(struct db *db, const char *message_id, int64_t *id)
+{
+	sqlite3_stmt *st;
+	enum md_err err;
+
+	err = db_prepare(db, "SELECT id FROM messages WHERE message_id = ? ORDER BY id LIMIT 1",
+	    &st);
+	if (err)
+		return err;
+	sqlite3_bind_text(st, 1, message_id, -1, SQLITE_STATIC);
+	return find_id(db, st, id);
+}
+
+enum md_err
+msgstore_find_sha256(struct db *db, const char *sha256_hex, int64_t *id)
+{
+	sqlite3_stmt *st;
+	enum md_err err;
+
+	err = db_prepare(db, "SELECT id FROM messages WHERE sha256 = ? ORDER BY id LIMIT 1",
+	    &st);
+	if (err)
+		return err;
+	sqlite3_bind_text(st, 1, sha256_hex, -1, SQLITE_STATIC);
+	return find_id(db, st, id);
+}
+
+static void
+bind_text_or_null(sqlite3_stmt *st, int col, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, col, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, col);
+}
+
+static enum md_err
+insert_attachments(struct db *db, int64_t msg_id, const struct message *msg)
+{
+	const struct message_attachment *a;
+	sqlite3_stmt *st;
+	enum md_err err;
+	size_t i;
+
+	err = db_prepare(db, "INSERT INTO attachments (message_id, filename, content_type,"
+	    " size, data) VALUES (?, ?, ?, ?, ?)", &st);
+	if (err)
+		return err;
+	for (i = 0; i < msg->n_attachments && err == MD_OK; i++) {
+		a = &msg->attachments[i];
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, msg_id);
+		sqlite3_bind_text(st, 2, a->filename ? a->filename : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, a->content_type ? a->content_type :
+		    "application/octet-stream", -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)a->size);
+		if (a->data)
+			sqlite3_bind_blob64(st, 5, a->data, a->size, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 5);
+		err = db_status(db, sqlite3_step(st));
+	}
+	sqlite3_finalize(st);
+	return err;
+}
+
+static enum md_err
+insert_message(struct db *db, const struct msgstore_new *in, int64_t *id)
+{
+	char sha[MSGSTORE_SHA256_HEX];
+	const struct message *m = in->msg;
+	sqlite3_stmt *st;
+	int64_t msg_id;
+	enum md_err err;
+	int rc;
+
+	err = msgstore_sha256_hex(in->raw, in->raw_len, sha);
+	if (err)
+		return err;
+	err = db_prepare(db, "INSERT INTO messages (case_id, mailbox, uidvalidity, uid,"
+	    " message_id, sha256, raw, subject, from_addr, from_name, date, text, direction,"
+	    " received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st);
+	if (err)
+		return err;
+	if (in->case_id)
+		sqlite3_bind_int64(st, 1, in->case_id);
+	else
+		sqlite3_bind_null(st, 1);
+	if (in->mailbox) {
+		sqlite3_bind_text(st, 2, in->mailbox, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, in->uidvalidity);
+		sqlite3_bind_int64(st, 4, in->uid);
+	} else {
+		sqlite3_bind_null(st, 2);
+		sqlite3_bind_null(st, 3);
+		sqlite3_bind_null(st, 4);
+	}
+	bind_text_or_null(st, 5, m ? m->message_id : NULL);
+	sqlite3_bind_text(st, 6, sha, -1, SQLITE_STATIC);
+	/* A zero-length blob must still be a blob, not NULL. */
+	sqlite3_bind_blob64(st, 7, in->raw_len ? (const void *)in->raw : "", in->raw_len,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, m && m->subject ? m->subject : "", -1, SQLITE_STATIC);
+	bind_text_or_null(st, 9, m ? m->from_addr : NULL);
+	sqlite3_bind_text(st, 10, m && m->from_name ? m->from_name : "", -1, SQLITE_STATIC);
+	if (m && m->date)
+		sqlite3_bind_int64(st, 11, (sqlite3_int64)m->date);
+	else
+		sqlite3_bind_null(st, 11);
+	if (m && m->text)
+		sqlite3_bind_text64(st, 12, m->text, m->text_len, SQLITE_STATIC, SQLITE_UTF8);
+	else
+		sqlite3_bind_text(st, 12, "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 13, in->outgoing ? "out" : "in", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 14, (sqlite3_int64)in->received_at);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	err = db_status(db, rc);
+	if (err)
+		return err;
+	msg_id = sqlite3_last_insert_rowid(db_handle(db));
+	if (m && m->n_attachments) {
+		err = insert_attachments(db, msg_id, m);
+		if (err)
+			return err;
+	}
+	if (id)
+		*id = msg_id;
+	return MD_OK;
+}
+
+enum md_err
+msgstore_insert(struct db *db, const struct msgstore_new *in, int64_t *id)
+{
+	enum md_err err;
+	int own;
+
+	if (in->raw == NULL)
+		return MD_ERR_INPUT;
+	own = !db_in_transaction(db);
+	if (own) {
+		err = db_begin(db);
+		if (err)
+			return err;
+	}
+	err = insert_message(db, in, id);
+	if (own) {
+		if (err == MD_OK)
+			err = db_commit(db);
+		if (err)
+			db_rollback(db);
+	}
+	return err;
+}
+
+enum md_err
+msgstore_set_case(struct db *db, int64_t message_id, int64_t case_id)
+{
+	sqlite3_stmt *st;
+	enum md_err err;
+	int rc;
+
+	err = db_prepare(db, "UPDATE messages SET case_id = ? WHERE id = ?", &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, case_id);
+	sqlite3_bind_int64(st, 2, message_id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	err = db_status(db, rc);
+	if (err == MD_OK && sqlite3_changes(db_handle(db)) == 0)
+		err = MD_ERR_NOTFOUND;
+	return err;
+}
+
+enum md_err
+msgstore_get_raw(struct db *db, int64_t id, char **raw, size_t *len)
+{
+	sqlite3_stmt *st;
+	const void *p;
+	enum md_err err;
+	size_t n;
+	int rc;
+
+	*raw = NULL;
+	*len = 0;
+	err = db_prepare(db, "SELECT raw FROM messages WHERE id = ?", &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		err = rc == SQLITE_DONE ? MD_ERR_NOTFOUND : db_status(db, rc);
+		goto out;
+	}
+	p = sqlite3_column_blob(st, 0);
+	n = (size_t)sqlite3_column_bytes(st, 0);
+	*raw = malloc(n + 1);
+	if (*raw == NULL) {
+		err = MD_ERR_NOMEM;
+		goto out;
+	}
+	if (n)
+		memcpy(*raw, p, n);
+	(*raw)[n] = '\0';
+	*len = n;
+out:
+	sqlite3_finalize(st);
+	return err;
+}
+
+enum md_err
+msgstore_mailbox_get(struct db *db, const char *mailbox, struct mailbox_state *ms)
+{
+	sqlite3_stmt *st;
+	enum md_err err;
+	int rc;
+
+	err = db_prepare(db, "SELECT uidvalidity, last_uid, last_poll_at FROM mailbox_state"
+	    " WHERE mailbox = ?", &st);
+	if (err)
+		return err;
+	sqlite3_bind_text(st, 1, mailbox, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		ms->uidvalidity = (uint32_t)sqlite3_column_int64(st, 0);
+		ms->last_uid = (uint32_t)sqlite3_column_int64(st, 1);
+		ms->last_poll_at = (time_t)sqlite3_column_int64(st, 2);
+	} else
+		err = rc == SQLITE_DONE ? MD_ERR_NOTFOUND : db_status(db, rc);
+	sqlite3_finalize(st);
+	return err;
+}
+
+enum md_err
+msgstore_mailbox_set(struct db *db, const char *mailbox, const struct mailbox_state *ms)
+{
+	sqlite3_stmt *st;
+	enum md_err err;
+	int rc;
+
+	err = db_prepare(db, "INSERT INTO mailbox_state (mailbox, uidvalidity, last_uid,"
+	    " last_poll_at) VALUES (?, ?, ?, ?) ON CONFLICT (mailbox) DO UPDATE SET"
+	    " uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid,"
+	    " last_poll_at = excluded.last_poll_at", &st);
+	if (err)
+		return err;
+	sqlite3_bind_text(st, 1, mailbox, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, ms->uidvalidity);
+	sqlite3_bind_int64(st, 3, ms->last_uid);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)ms->last_poll_at);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return db_status(db, rc);
+}

@@ -1,0 +1,87 @@
+/*
+ * Every message memberdesk reads or sends is kept verbatim (raw bytes and
+ * their SHA-256) next to the fields parsed out of it, so that nothing is
+ * lost even when parsing got something wrong, and so that a message seen
+ * again after a crash or a UIDVALIDITY change is recognised instead of
+ * opening a second case. The IMAP position reached in each mailbox is kept
+ * here too, in the same transactions as the messages.
+ */
+#ifndef MD_MSGSTORE_H
+#define MD_MSGSTORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "db.h"
+#include "error.h"
+#include "message.h"
+
+/* Hex SHA-256 plus NUL. */
+#define MSGSTORE_SHA256_HEX 65
+
+/* Lower-case hex SHA-256 of len bytes at raw into out (MSGSTORE_SHA256_HEX bytes). */
+enum md_err msgstore_sha256_hex(const void *raw, size_t len, char *out);
+
+/*
+ * Is the message already recorded? Each lookup returns MD_OK with *id set
+ * (the oldest match), MD_ERR_NOTFOUND, or a mapped database error. id may
+ * be NULL.
+ *  - by IMAP position: the same mailbox, UIDVALIDITY and UID;
+ *  - by Message-ID (without angle brackets, compared exactly);
+ *  - by SHA-256 hex of the raw bytes: the same bytes delivered twice.
+ */
+enum md_err msgstore_find_uid(struct db *db, const char *mailbox, uint32_t uidvalidity,
+    uint32_t uid, int64_t *id);
+enum md_err msgstore_find_message_id(struct db *db, const char *message_id, int64_t *id);
+enum md_err msgstore_find_sha256(struct db *db, const char *sha256_hex, int64_t *id);
+
+struct msgstore_new {
+	const char *mailbox;      /* NULL for messages we sent (direction "out") */
+	uint32_t uidvalidity;     /* ignored when mailbox is NULL */
+	uint32_t uid;
+	const char *raw;          /* the message exactly as fetched or sent */
+	size_t raw_len;
+	const struct message *msg;  /* parsed fields and attachments; NULL when parsing failed */
+	int64_t case_id;          /* 0: not (yet) linked to a case */
+	int outgoing;             /* nonzero: direction "out" */
+	time_t received_at;
+};
+
+/*
+ * Record a message, its parsed fields and its attachments (those whose
+ * data the parser kept; others keep name and size only). Runs inside the
+ * caller's transaction when there is one, else in its own. *id (may be NULL)
+ * receives the new row id. MD_ERR_EXISTS when the mailbox/UIDVALIDITY/UID is
+ * already recorded; MD_ERR_INPUT without raw bytes; database errors as
+ * db_status().
+ */
+enum md_err msgstore_insert(struct db *db, const struct msgstore_new *in, int64_t *id);
+
+/*
+ * Link a stored message to a case (e.g. once the case it opened has been
+ * registered, or after a reply was matched). MD_ERR_NOTFOUND for an unknown
+ * message.
+ */
+enum md_err msgstore_set_case(struct db *db, int64_t message_id, int64_t case_id);
+
+/*
+ * The raw bytes of a stored message (*raw owned by the caller, NUL-terminated
+ * for convenience, *len without the NUL). MD_ERR_NOTFOUND.
+ */
+enum md_err msgstore_get_raw(struct db *db, int64_t id, char **raw, size_t *len);
+
+struct mailbox_state {
+	uint32_t uidvalidity;
+	uint32_t last_uid;        /* highest UID fully processed */
+	time_t last_poll_at;      /* 0: never */
+};
+
+/* Where polling of mailbox got to. MD_ERR_NOTFOUND for a mailbox never polled. */
+enum md_err msgstore_mailbox_get(struct db *db, const char *mailbox, struct mailbox_state *st);
+
+/* Record (insert or replace) where polling of mailbox got to. */
+enum md_err msgstore_mailbox_set(struct db *db, const char *mailbox,
+    const struct mailbox_state *st);
+
+#endif

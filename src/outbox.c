@@ -1,0 +1,278 @@
+/*
+ * Outbox rows and their state transitions. The transitions are single
+ * UPDATEs guarded by "status = 'queued'", so a late outcome for an item
+ * that something else already finished is refused instead of undoing it.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "outbox.h"
+
+int
+outbox_address_ok(const char *addr)
+{
+	const unsigned char *p;
+	const char *at;
+	size_t len = strlen(addr);
+
+	at = strchr(addr, '@');
+	if (len == 0 || len > 254 || at == NULL || at == addr || at[1] == '\0' ||
+	    strchr(at + 1, '@'))
+		return 0;
+	for (p = (const unsigned char *)addr; *p; p++)
+		if (*p <= ' ' || *p == 0x7f || *p == '<' || *p == '>' || *p == '"' ||
+		    *p == '\\' || *p == ',' || *p == ';' || *p == '(' || *p == ')')
+			return 0;
+	return 1;
+}
+
+/* Data must already be CRLF: a bare CR or LF would be sent as is by libcurl. */
+static int
+crlf_only(const char *data, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (data[i] == '\r' && (i + 1 >= len || data[i + 1] != '\n'))
+			return 0;
+		if (data[i] == '\n' && (i == 0 || data[i - 1] != '\r'))
+			return 0;
+	}
+	return 1;
+}
+
+enum md_err
+outbox_queue(struct db *db, const struct outbox_new *in, time_t now, int64_t *id)
+{
+	sqlite3_stmt *st;
+	enum md_err err;
+	int rc;
+
+	if (!db_in_transaction(db))
+		return MD_ERR_STATE;
+	if (in->kind == NULL || *in->kind == '\0' || in->message_id == NULL ||
+	    *in->message_id == '\0' || in->mail_from == NULL || in->rcpt == NULL ||
+	    in->data == NULL || in->len == 0)
+		return MD_ERR_INPUT;
+	if ((*in->mail_from && !outbox_address_ok(in->mail_from)) ||
+	    !outbox_address_ok(in->rcpt) || !crlf_only(in->data, in->len))
+		return MD_ERR_INPUT;
+	err = db_prepare(db, "INSERT INTO outbox (case_id, kind, message_id, mail_from, rcpt,"
+	    " data, status, attempts, next_attempt_at, created_at)"
+	    " VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)", &st);
+	if (err)
+		return err;
+	if (in->case_id)
+		sqlite3_bind_int64(st, 1, in->case_id);
+	else
+		sqlite3_bind_null(st, 1);
+	sqlite3_bind_text(st, 2, in->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, in->message_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, in->mail_from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, in->rcpt, -1, SQLITE_STATIC);
+	sqlite3_bind_blob64(st, 6, in->data, in->len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)now);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)now);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	err = db_status(db, rc);
+	if (err == MD_OK && id)
+		*id = sqlite3_last_insert_rowid(db_handle(db));
+	return err;
+}
+
+void
+outbox_item_free(struct outbox_item *it)
+{
+	if (it == NULL)
+		return;
+	free(it->kind);
+	free(it->message_id);
+	free(it->mail_from);
+	free(it->rcpt);
+	free(it->data);
+	free(it->last_error);
+	free(it);
+}
+
+static enum md_err
+item_from_row(sqlite3_stmt *st, struct outbox_item *it)
+{
+	const void *p;
+	size_t n;
+	enum md_err err;
+
+	it->id = sqlite3_column_int64(st, 0);
+	it->case_id = sqlite3_column_int64(st, 1);
+	it->attempts = sqlite3_column_int(st, 7);
+	it->next_attempt_at = (time_t)sqlite3_column_int64(st, 8);
+	it->created_at = (time_t)sqlite3_column_int64(st, 9);
+	if ((err = db_column_dup_empty(st, 2, &it->kind)) ||
+	    (err = db_column_dup_empty(st, 3, &it->message_id)) ||
+	    (err = db_column_dup_empty(st, 4, &it->mail_from)) ||
+	    (err = db_column_dup_empty(st, 5, &it->rcpt)) ||
+	    (err = db_column_dup(st, 10, &it->last_error)))
+		return err;
+	p = sqlite3_column_blob(st, 6);
+	n = (size_t)sqlite3_column_bytes(st, 6);
+	it->data = malloc(n + 1);
+	if (it->data == NULL)
+		return MD_ERR_NOMEM;
+	if (n)
+		memcpy(it->data, p, n);
+	it->data[n] = '\0';
+	it->len = n;
+	return MD_OK;
+}
+
+enum md_err
+outbox_next_due(struct db *db, time_t now, struct outbox_item **out)
+{
+	struct outbox_item *it = NULL;
+	sqlite3_stmt *st;
+	enum md_err err;
+	int rc;
+
+	*out = NULL;
+	err = db_prepare(db, "SELECT id, case_id, kind, message_id, mail_from, rcpt, data,"
+	    " attempts, next_attempt_at, created_at, last_error FROM outbox"
+	    " WHERE status = 'queued' AND next_attempt_at <= ?"
+	    " ORDER BY created_at, id LIMIT 1", &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		err = rc == SQLITE_DONE ? MD_ERR_NOTFOUND : db_status(db, rc);
+		goto out;
+	}
+	it = calloc(1, sizeof(*it));
+	if (it == NULL) {
+		err = MD_ERR_NOMEM;
+		goto out;
+	}
+	err = item_from_row(st, it);
+	if (err)
+		goto out;
+	*out = it;
+	it = NULL;
+out:
+	outbox_item_free(it);
+	sqlite3_finalize(st);
+	return err;
+}
+
+/* After an UPDATE guarded by status = 'queued' changed nothing: say why. */
+static enum md_err
+why_unchanged(struct db *db, int64_t id)
+{
+	sqlite3_stmt *st;
+	enum md_err err;
+	int rc;
+
+	err = db_prepare(db, "SELECT status FROM outbox WHERE id = ?", &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return MD_ERR_STATE;
+	return rc == SQLITE_DONE ? MD_ERR_NOTFOUND : db_status(db, rc);
+}
+
+/* Bind error text cut to OUTBOX_ERROR_MAX bytes without splitting a UTF-8 sequence. */
+static void
+bind_error(sqlite3_stmt *st, int col, const char *error)
+{
+	size_t n;
+
+	if (error == NULL) {
+		sqlite3_bind_null(st, col);
+		return;
+	}
+	n = strlen(error);
+	if (n > OUTBOX_ERROR_MAX) {
+		n = OUTBOX_ERROR_MAX;
+		while (n > 0 && ((unsigned char)error[n] & 0xc0) == 0x80)
+			n--;
+	}
+	sqlite3_bind_text64(st, col, error, n, SQLITE_TRANSIENT, SQLITE_UTF8);
+}
+
+static enum md_err
+transition(struct db *db, int64_t id, const char *sql, int64_t t, const char *error,
+    int with_time, int with_error)
+{
+	sqlite3_stmt *st;
+	enum md_err err;
+	int rc, col = 1;
+
+	err = db_prepare(db, sql, &st);
+	if (err)
+		return err;
+	if (with_time)
+		sqlite3_bind_int64(st, col++, t);
+	if (with_error)
+		bind_error(st, col++, error);
+	sqlite3_bind_int64(st, col, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	err = db_status(db, rc);
+	if (err == MD_OK && sqlite3_changes(db_handle(db)) == 0)
+		err = why_unchanged(db, id);
+	return err;
+}
+
+enum md_err
+outbox_mark_sent(struct db *db, int64_t id, time_t now)
+{
+	return transition(db, id, "UPDATE outbox SET status = 'sent', sent_at = ?,"
+	    " attempts = attempts + 1 WHERE id = ? AND status = 'queued'",
+	    (int64_t)now, NULL, 1, 0);
+}
+
+enum md_err
+outbox_mark_retry(struct db *db, int64_t id, time_t next_attempt_at, const char *error)
+{
+	return transition(db, id, "UPDATE outbox SET next_attempt_at = ?, last_error = ?,"
+	    " attempts = attempts + 1 WHERE id = ? AND status = 'queued'",
+	    (int64_t)next_attempt_at, error, 1, 1);
+}
+
+enum md_err
+outbox_mark_failed(struct db *db, int64_t id, const char *error)
+{
+	return transition(db, id, "UPDATE outbox SET status = 'failed', last_error = ?,"
+	    " attempts = attempts + 1 WHERE id = ? AND status = 'queued'",
+	    0, error, 0, 1);
+}
+
+enum md_err
+outbox_counts(struct db *db, struct outbox_counts *c)
+{
+	sqlite3_stmt *st;
+	enum md_err err;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	err = db_prepare(db, "SELECT"
+	    " (SELECT count(*) FROM outbox WHERE status = 'queued'),"
+	    " (SELECT count(*) FROM outbox WHERE status = 'sent'),"
+	    " (SELECT count(*) FROM outbox WHERE status = 'failed'),"
+	    " (SELECT min(created_at) FROM outbox WHERE status = 'queued')", &st);
+	if (err)
+		return err;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		c->queued = (size_t)sqlite3_column_int64(st, 0);
+		c->sent = (size_t)sqlite3_column_int64(st, 1);
+		c->failed = (size_t)sqlite3_column_int64(st, 2);
+		c->oldest_queued = (time_t)sqlite3_column_int64(st, 3);
+	} else
+		err = db_status(db, rc);
+	sqlite3_finalize(st);
+	return err;
+}

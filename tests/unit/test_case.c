@@ -1,0 +1,287 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "case.h"
+#include "db.h"
+#include "log.h"
+#include "msgstore.h"
+
+struct fixture {
+	char dir[64];
+	char path[128];
+	struct db *db;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_case.XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/md.db", f->dir);
+	if (db_open(f->path, &f->db) != MD_OK)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char p[160];
+
+	db_close(f->db);
+	unlink(f->path);
+	snprintf(p, sizeof(p), "%s-wal", f->path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", f->path);
+	unlink(p);
+	assert_int_equal(rmdir(f->dir), 0);
+	free(f);
+	return 0;
+}
+
+/* Register one case in its own transaction; returns the number in num. */
+static int64_t
+create(struct fixture *f, const char *prefix, int year, const char *subject, char *num)
+{
+	struct case_new in = {
+		.prefix = prefix, .year = year, .subject = subject, .text = "正文",
+		.requester_name = "张三", .requester_unit = "华兴公司",
+		.requester_email = "zhang@qq.com", .submitted_at = 1767225600,
+	};
+	int64_t id = 0;
+
+	assert_int_equal(db_begin(f->db), MD_OK);
+	assert_int_equal(case_create(f->db, &in, 1767225601, &id, num), MD_OK);
+	assert_int_equal(db_commit(f->db), MD_OK);
+	return id;
+}
+
+static void
+test_number_format(void **state)
+{
+	char out[CASE_NUMBER_MAX];
+
+	(void)state;
+	assert_int_equal(case_format_number("MD", 2026, 1, out, sizeof(out)), MD_OK);
+	assert_string_equal(out, "MD-2026-0001");
+	assert_int_equal(case_format_number("SH", 2026, 12345, out, sizeof(out)), MD_OK);
+	assert_string_equal(out, "SH-2026-12345");
+	assert_int_equal(case_format_number("M-D", 2026, 1, out, sizeof(out)), MD_ERR_INPUT);
+	assert_int_equal(case_format_number("", 2026, 1, out, sizeof(out)), MD_ERR_INPUT);
+	assert_int_equal(case_format_number("MD", 1969, 1, out, sizeof(out)), MD_ERR_INPUT);
+	assert_int_equal(case_format_number("MD", 2026, 0, out, sizeof(out)), MD_ERR_INPUT);
+	assert_int_equal(case_format_number("MD", 2026, 1, out, 8), MD_ERR_LIMIT);
+	assert_true(case_channel_valid("walk-in"));
+	assert_false(case_channel_valid("fax"));
+}
+
+static void
+test_per_year_numbering(void **state)
+{
+	struct fixture *f = *state;
+	char num[CASE_NUMBER_MAX];
+	struct case_new in = { .prefix = "MD", .year = 2026 };
+
+	create(f, "MD", 2026, "a", num);
+	assert_string_equal(num, "MD-2026-0001");
+	create(f, "MD", 2026, "b", num);
+	assert_string_equal(num, "MD-2026-0002");
+	create(f, "MD", 2027, "c", num);
+	assert_string_equal(num, "MD-2027-0001");
+	create(f, "XY", 2026, "d", num);
+	assert_string_equal(num, "XY-2026-0001");
+	create(f, "MD", 2026, "e", num);
+	assert_string_equal(num, "MD-2026-0003");
+
+	/* A rolled-back registration gives its number back. */
+	assert_int_equal(db_begin(f->db), MD_OK);
+	assert_int_equal(case_create(f->db, &in, 1, NULL, num), MD_OK);
+	assert_string_equal(num, "MD-2026-0004");
+	assert_int_equal(db_rollback(f->db), MD_OK);
+	create(f, "MD", 2026, "f", num);
+	assert_string_equal(num, "MD-2026-0004");
+
+	/* Outside a transaction, and with bad input, nothing is created. */
+	assert_int_equal(case_create(f->db, &in, 1, NULL, num), MD_ERR_STATE);
+	assert_int_equal(db_begin(f->db), MD_OK);
+	in.channel = "fax";
+	assert_int_equal(case_create(f->db, &in, 1, NULL, num), MD_ERR_INPUT);
+	in.channel = "visit";
+	in.prefix = "MD 1";
+	assert_int_equal(case_create(f->db, &in, 1, NULL, num), MD_ERR_INPUT);
+	in.prefix = "MD";
+	in.year = 12026;
+	assert_int_equal(case_create(f->db, &in, 1, NULL, num), MD_ERR_INPUT);
+	in.year = 2026;
+	in.member_id = 999;  /* no such member: the foreign key refuses it */
+	assert_int_equal(case_create(f->db, &in, 1, NULL, num), MD_ERR_DB);
+	assert_int_equal(db_rollback(f->db), MD_OK);
+}
+
+static void
+test_find_and_events(void **state)
+{
+	struct fixture *f = *state;
+	char num[CASE_NUMBER_MAX];
+	struct case_record *c;
+	struct case_full *full;
+	int64_t id, ev;
+
+	id = create(f, "MD", 2026, "企业用工政策咨询", num);
+	assert_int_equal(case_find_by_number(f->db, "MD-2026-0001", &c), MD_OK);
+	assert_int_equal(c->id, id);
+	assert_string_equal(c->number, "MD-2026-0001");
+	assert_int_equal(c->year, 2026);
+	assert_int_equal(c->seq, 1);
+	assert_string_equal(c->subject, "企业用工政策咨询");
+	assert_string_equal(c->status, "registered");
+	assert_string_equal(c->type, "other");
+	assert_null(c->tier);
+	assert_string_equal(c->channel, "email");
+	assert_int_equal(c->member_id, 0);
+	assert_string_equal(c->requester_name, "张三");
+	assert_string_equal(c->requester_email, "zhang@qq.com");
+	assert_null(c->requester_phone);
+	assert_int_equal(c->submitted_at, 1767225600);
+	assert_int_equal(c->created_at, 1767225601);
+	case_record_free(c);
+	assert_int_equal(case_find_by_number(f->db, "MD-2026-0002", &c), MD_ERR_NOTFOUND);
+	assert_null(c);
+	assert_int_equal(case_get(f->db, id + 1, &c), MD_ERR_NOTFOUND);
+
+	assert_int_equal(case_add_event(f->db, id, 2000, "accepted", "staff@chamber.cn", NULL, 0,
+	    &ev), MD_OK);
+	assert_int_equal(case_set_status(f->db, id, "accepted", 2000), MD_OK);
+	assert_int_equal(case_add_event(f->db, id, 3000, "note", NULL,
+	    "{\"text\":\"已电话联系\"}", 0, NULL), MD_OK);
+	assert_int_equal(case_add_event(f->db, id + 7, 3000, "note", NULL, NULL, 0, NULL),
+	    MD_ERR_NOTFOUND);
+	assert_int_equal(case_set_status(f->db, id + 7, "closed", 1), MD_ERR_NOTFOUND);
+
+	assert_int_equal(case_load(f->db, id, &full), MD_OK);
+	assert_string_equal(full->c.status, "accepted");
+	assert_int_equal(full->c.updated_at, 2000);
+	assert_int_equal(full->n_events, 3);
+	assert_string_equal(full->events[0].kind, "registered");
+	assert_string_equal(full->events[0].actor, "system");
+	assert_int_equal(full->events[0].at, 1767225601);
+	assert_string_equal(full->events[1].kind, "accepted");
+	assert_int_equal(full->events[1].id, ev);
+	assert_string_equal(full->events[2].actor, "");
+	assert_string_equal(full->events[2].detail, "{\"text\":\"已电话联系\"}");
+	assert_int_equal(full->n_messages, 0);
+	case_full_free(full);
+	assert_int_equal(case_load(f->db, id + 7, &full), MD_ERR_NOTFOUND);
+}
+
+static void
+test_load_with_messages(void **state)
+{
+	struct fixture *f = *state;
+	struct case_new in = { .prefix = "MD", .year = 2026, .subject = "s",
+	    .submitted_at = 10, .actor = "intake" };
+	struct message msg = { .subject = "求助", .from_addr = "li@163.com", .from_name = "李四",
+	    .date = 9, .text = "请帮忙", .text_len = strlen("请帮忙") };
+	struct msgstore_new m1 = { .mailbox = "INBOX", .uidvalidity = 1, .uid = 1, .raw = "r1",
+	    .raw_len = 2, .msg = &msg, .received_at = 10 };
+	struct msgstore_new m2 = { .raw = "r2", .raw_len = 2, .outgoing = 1, .received_at = 11 };
+	struct case_full *full;
+	int64_t id, mid, oid;
+
+	/* Intake: message, case and link in one transaction. */
+	assert_int_equal(db_begin(f->db), MD_OK);
+	assert_int_equal(msgstore_insert(f->db, &m1, &mid), MD_OK);
+	in.message_id = mid;
+	assert_int_equal(case_create(f->db, &in, 12, &id, NULL), MD_OK);
+	assert_int_equal(msgstore_set_case(f->db, mid, id), MD_OK);
+	m2.case_id = id;
+	assert_int_equal(msgstore_insert(f->db, &m2, &oid), MD_OK);
+	assert_int_equal(db_commit(f->db), MD_OK);
+
+	assert_int_equal(case_load(f->db, id, &full), MD_OK);
+	assert_int_equal(full->n_messages, 2);
+	assert_int_equal(full->messages[0].id, mid);
+	assert_string_equal(full->messages[0].direction, "in");
+	assert_string_equal(full->messages[0].from_name, "李四");
+	assert_string_equal(full->messages[0].text, "请帮忙");
+	assert_int_equal(full->messages[0].date, 9);
+	assert_int_equal(full->messages[1].id, oid);
+	assert_string_equal(full->messages[1].direction, "out");
+	assert_null(full->messages[1].from_addr);
+	assert_int_equal(full->n_events, 1);
+	assert_int_equal(full->events[0].message_id, mid);
+	assert_string_equal(full->events[0].actor, "intake");
+	case_full_free(full);
+}
+
+static void
+test_list_filters(void **state)
+{
+	struct fixture *f = *state;
+	struct case_filter filt = { 0 };
+	struct case_record *v;
+	char num[CASE_NUMBER_MAX];
+	int64_t a;
+	size_t n;
+
+	assert_int_equal(case_list(f->db, NULL, &v, &n), MD_OK);
+	assert_int_equal(n, 0);
+	assert_null(v);
+	a = create(f, "MD", 2026, "a", num);
+	create(f, "MD", 2026, "b", num);
+	create(f, "MD", 2027, "c", num);
+	assert_int_equal(case_set_status(f->db, a, "closed", 5), MD_OK);
+
+	assert_int_equal(case_list(f->db, NULL, &v, &n), MD_OK);
+	assert_int_equal(n, 3);
+	assert_string_equal(v[0].number, "MD-2027-0001");
+	assert_string_equal(v[1].number, "MD-2026-0002");
+	assert_string_equal(v[2].number, "MD-2026-0001");
+	case_list_free(v, n);
+
+	filt.year = 2026;
+	assert_int_equal(case_list(f->db, &filt, &v, &n), MD_OK);
+	assert_int_equal(n, 2);
+	case_list_free(v, n);
+	filt.status = "registered";
+	assert_int_equal(case_list(f->db, &filt, &v, &n), MD_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].number, "MD-2026-0002");
+	case_list_free(v, n);
+	filt.year = 0;
+	filt.status = NULL;
+	filt.limit = 2;
+	assert_int_equal(case_list(f->db, &filt, &v, &n), MD_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[1].number, "MD-2026-0002");
+	case_list_free(v, n);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_number_format),
+		cmocka_unit_test_setup_teardown(test_per_year_numbering, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_find_and_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_load_with_messages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_filters, setup, teardown),
+	};
+
+	log_init("test_case", 1, LOG_LEVEL_ERROR);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,243 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "db.h"
+#include "log.h"
+#include "message.h"
+#include "msgstore.h"
+
+struct fixture {
+	char dir[64];
+	char path[128];
+	struct db *db;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_msgstore.XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/md.db", f->dir);
+	if (db_open(f->path, &f->db) != MD_OK)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char p[160];
+
+	db_close(f->db);
+	unlink(f->path);
+	snprintf(p, sizeof(p), "%s-wal", f->path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", f->path);
+	unlink(p);
+	assert_int_equal(rmdir(f->dir), 0);
+	free(f);
+	return 0;
+}
+
+static long long
+query_int(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	long long v = -1;
+
+	assert_int_equal(db_prepare(db, sql, &st), MD_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void
+test_sha256_known_vector(void **state)
+{
+	char hex[MSGSTORE_SHA256_HEX];
+
+	(void)state;
+	assert_int_equal(msgstore_sha256_hex("abc", 3, hex), MD_OK);
+	assert_string_equal(hex,
+	    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+static void
+test_insert_and_find(void **state)
+{
+	struct fixture *f = *state;
+	static const char raw[] = "Message-ID: <a1@qq.com>\r\nSubject: =?UTF-8?B?5ZKo6K+i?=\r\n"
+	    "\r\nbody\0with NUL\r\n";
+	unsigned char pdf[] = { '%', 'P', 'D', 'F', 0, 1, 2 };
+	struct message_attachment att[2] = {
+		{ .filename = "合同.pdf", .content_type = "application/pdf", .size = sizeof(pdf),
+		  .data = pdf },
+		{ .filename = "huge.zip", .content_type = "application/zip", .size = 99999999,
+		  .data = NULL },
+	};
+	struct message msg = {
+		.subject = "咨询", .from_addr = "zhang@qq.com", .from_name = "张三",
+		.date = 1767225600, .message_id = "a1@qq.com", .text = "政策咨询正文",
+		.text_len = strlen("政策咨询正文"), .attachments = att, .n_attachments = 2,
+	};
+	struct msgstore_new in = {
+		.mailbox = "INBOX", .uidvalidity = 1700000000, .uid = 7, .raw = raw,
+		.raw_len = sizeof(raw) - 1, .msg = &msg, .received_at = 1767225700,
+	};
+	char hex[MSGSTORE_SHA256_HEX];
+	int64_t id = 0, found;
+	char *back;
+	size_t len;
+
+	assert_int_equal(msgstore_find_uid(f->db, "INBOX", 1700000000, 7, &found),
+	    MD_ERR_NOTFOUND);
+	assert_int_equal(msgstore_insert(f->db, &in, &id), MD_OK);
+	assert_true(id > 0);
+	assert_false(db_in_transaction(f->db));
+
+	assert_int_equal(msgstore_find_uid(f->db, "INBOX", 1700000000, 7, &found), MD_OK);
+	assert_int_equal(found, id);
+	assert_int_equal(msgstore_find_uid(f->db, "INBOX", 1700000001, 7, &found),
+	    MD_ERR_NOTFOUND);
+	assert_int_equal(msgstore_find_uid(f->db, "Other", 1700000000, 7, NULL),
+	    MD_ERR_NOTFOUND);
+	assert_int_equal(msgstore_find_message_id(f->db, "a1@qq.com", &found), MD_OK);
+	assert_int_equal(found, id);
+	assert_int_equal(msgstore_find_message_id(f->db, "a2@qq.com", &found), MD_ERR_NOTFOUND);
+	assert_int_equal(msgstore_sha256_hex(raw, sizeof(raw) - 1, hex), MD_OK);
+	assert_int_equal(msgstore_find_sha256(f->db, hex, &found), MD_OK);
+	assert_int_equal(found, id);
+
+	/* Raw bytes come back verbatim, NUL included. */
+	assert_int_equal(msgstore_get_raw(f->db, id, &back, &len), MD_OK);
+	assert_int_equal(len, sizeof(raw) - 1);
+	assert_memory_equal(back, raw, len);
+	free(back);
+	assert_int_equal(msgstore_get_raw(f->db, id + 100, &back, &len), MD_ERR_NOTFOUND);
+
+	assert_int_equal(query_int(f->db, "SELECT count(*) FROM attachments"), 2);
+	assert_int_equal(query_int(f->db, "SELECT length(data) FROM attachments"
+	    " WHERE filename = '合同.pdf'"), sizeof(pdf));
+	assert_int_equal(query_int(f->db, "SELECT data IS NULL FROM attachments"
+	    " WHERE filename = 'huge.zip'"), 1);
+	assert_int_equal(query_int(f->db, "SELECT date FROM messages"), 1767225600);
+	assert_int_equal(query_int(f->db, "SELECT direction = 'in' AND case_id IS NULL"
+	    " AND from_addr = 'zhang@qq.com' AND subject = '咨询' FROM messages"), 1);
+
+	/* The same UID again is a duplicate; the same bytes under a new UID are not refused. */
+	assert_int_equal(msgstore_insert(f->db, &in, NULL), MD_ERR_EXISTS);
+	in.uid = 8;
+	assert_int_equal(msgstore_insert(f->db, &in, &found), MD_OK);
+	assert_true(found > id);
+	assert_int_equal(msgstore_find_sha256(f->db, hex, &found), MD_OK);
+	assert_int_equal(found, id);
+}
+
+static void
+test_unparsed_outgoing_and_transactions(void **state)
+{
+	struct fixture *f = *state;
+	struct msgstore_new in = {
+		.raw = "garbage", .raw_len = 7, .received_at = 5,
+	};
+	struct msgstore_new out = {
+		.raw = "From: x\r\n\r\nack\r\n", .raw_len = 16, .outgoing = 1, .received_at = 6,
+	};
+	int64_t a, b, c;
+
+	in.mailbox = "INBOX";
+	in.uidvalidity = 1;
+	in.uid = 1;
+	assert_int_equal(msgstore_insert(f->db, &in, &a), MD_OK);
+	/* Outgoing messages have no IMAP position; many may coexist. */
+	assert_int_equal(msgstore_insert(f->db, &out, &b), MD_OK);
+	assert_int_equal(msgstore_insert(f->db, &out, &c), MD_OK);
+	assert_true(b != c);
+	assert_int_equal(query_int(f->db, "SELECT count(*) FROM messages WHERE direction = 'out'"),
+	    2);
+	assert_int_equal(query_int(f->db, "SELECT count(*) FROM messages WHERE message_id IS NULL"
+	    " AND text = '' AND from_addr IS NULL"), 3);
+
+	/* Inside the caller's transaction, a rollback takes the message back. */
+	in.uid = 2;
+	assert_int_equal(db_begin(f->db), MD_OK);
+	assert_int_equal(msgstore_insert(f->db, &in, &a), MD_OK);
+	assert_true(db_in_transaction(f->db));
+	assert_int_equal(db_rollback(f->db), MD_OK);
+	assert_int_equal(msgstore_find_uid(f->db, "INBOX", 1, 2, NULL), MD_ERR_NOTFOUND);
+
+	in.raw = NULL;
+	assert_int_equal(msgstore_insert(f->db, &in, &a), MD_ERR_INPUT);
+}
+
+static void
+test_set_case(void **state)
+{
+	struct fixture *f = *state;
+	struct msgstore_new in = { .raw = "x", .raw_len = 1, .received_at = 1 };
+	int64_t id;
+
+	assert_int_equal(msgstore_insert(f->db, &in, &id), MD_OK);
+	assert_int_equal(db_exec(f->db, "INSERT INTO cases (id, number, prefix, year, seq,"
+	    " submitted_at, created_at, updated_at) VALUES (5, 'MD-2026-0001', 'MD', 2026, 1,"
+	    " 0, 0, 0)"), MD_OK);
+	assert_int_equal(msgstore_set_case(f->db, id, 5), MD_OK);
+	assert_int_equal(query_int(f->db, "SELECT case_id FROM messages"), 5);
+	assert_int_equal(msgstore_set_case(f->db, id + 1, 5), MD_ERR_NOTFOUND);
+	/* A case that does not exist is refused by the foreign key. */
+	assert_int_equal(msgstore_set_case(f->db, id, 6), MD_ERR_DB);
+}
+
+static void
+test_mailbox_state(void **state)
+{
+	struct fixture *f = *state;
+	struct mailbox_state ms = { 0 }, got;
+
+	assert_int_equal(msgstore_mailbox_get(f->db, "INBOX", &got), MD_ERR_NOTFOUND);
+	ms.uidvalidity = 4000000000u;
+	ms.last_uid = 17;
+	ms.last_poll_at = 1767225600;
+	assert_int_equal(msgstore_mailbox_set(f->db, "INBOX", &ms), MD_OK);
+	assert_int_equal(msgstore_mailbox_get(f->db, "INBOX", &got), MD_OK);
+	assert_int_equal(got.uidvalidity, 4000000000u);
+	assert_int_equal(got.last_uid, 17);
+	assert_int_equal(got.last_poll_at, 1767225600);
+	ms.last_uid = 4294967295u;
+	assert_int_equal(msgstore_mailbox_set(f->db, "INBOX", &ms), MD_OK);
+	assert_int_equal(msgstore_mailbox_get(f->db, "INBOX", &got), MD_OK);
+	assert_int_equal(got.last_uid, 4294967295u);
+	assert_int_equal(msgstore_mailbox_get(f->db, "Sent", &got), MD_ERR_NOTFOUND);
+	assert_int_equal(query_int(f->db, "SELECT count(*) FROM mailbox_state"), 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sha256_known_vector),
+		cmocka_unit_test_setup_teardown(test_insert_and_find, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unparsed_outgoing_and_transactions, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_set_case, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mailbox_state, setup, teardown),
+	};
+
+	log_init("test_msgstore", 1, LOG_LEVEL_ERROR);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

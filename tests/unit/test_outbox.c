@@ -1,0 +1,211 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "db.h"
+#include "log.h"
+#include "outbox.h"
+
+struct fixture {
+	char dir[64];
+	char path[128];
+	struct db *db;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_outbox.XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/md.db", f->dir);
+	if (db_open(f->path, &f->db) != MD_OK)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char p[160];
+
+	db_close(f->db);
+	unlink(f->path);
+	snprintf(p, sizeof(p), "%s-wal", f->path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", f->path);
+	unlink(p);
+	assert_int_equal(rmdir(f->dir), 0);
+	free(f);
+	return 0;
+}
+
+static const char notice[] = "From: chamber@example.cn\r\nTo: a@qq.com\r\n"
+    "Subject: =?UTF-8?B?5Zue5omn?=\r\n\r\n您的诉求已登记。\r\n";
+
+static enum md_err
+queue(struct fixture *f, const char *msgid, const char *rcpt, time_t now, int64_t *id)
+{
+	struct outbox_new in = {
+		.kind = "ack", .message_id = msgid, .mail_from = "chamber@example.cn",
+		.rcpt = rcpt, .data = notice, .len = sizeof(notice) - 1,
+	};
+	enum md_err err;
+
+	assert_int_equal(db_begin(f->db), MD_OK);
+	err = outbox_queue(f->db, &in, now, id);
+	if (err)
+		assert_int_equal(db_rollback(f->db), MD_OK);
+	else
+		assert_int_equal(db_commit(f->db), MD_OK);
+	return err;
+}
+
+static void
+test_queue_validation(void **state)
+{
+	struct fixture *f = *state;
+	struct outbox_new in = {
+		.kind = "ack", .message_id = "m1@example.cn", .mail_from = "chamber@example.cn",
+		.rcpt = "a@qq.com", .data = notice, .len = sizeof(notice) - 1,
+	};
+	struct outbox_counts c;
+
+	/* Outside a transaction the caller could lose the notice: refused. */
+	assert_int_equal(outbox_queue(f->db, &in, 1, NULL), MD_ERR_STATE);
+	assert_int_equal(queue(f, "m1@example.cn", "a@qq.com\r\nRCPT TO:<evil@x.cn>", 1, NULL),
+	    MD_ERR_INPUT);
+	assert_int_equal(queue(f, "m1@example.cn", "<a@qq.com>", 1, NULL), MD_ERR_INPUT);
+	assert_int_equal(queue(f, "m1@example.cn", "a b@qq.com", 1, NULL), MD_ERR_INPUT);
+	assert_int_equal(queue(f, "m1@example.cn", "qq.com", 1, NULL), MD_ERR_INPUT);
+	assert_int_equal(queue(f, "", "a@qq.com", 1, NULL), MD_ERR_INPUT);
+	assert_int_equal(db_begin(f->db), MD_OK);
+	in.data = "Subject: x\nbare LF\r\n";
+	in.len = strlen(in.data);
+	assert_int_equal(outbox_queue(f->db, &in, 1, NULL), MD_ERR_INPUT);
+	in.data = "Subject: x\r\rbare CR\r\n";
+	in.len = strlen(in.data);
+	assert_int_equal(outbox_queue(f->db, &in, 1, NULL), MD_ERR_INPUT);
+	in.data = notice;
+	in.len = sizeof(notice) - 1;
+	in.mail_from = "";    /* the null sender is allowed */
+	assert_int_equal(outbox_queue(f->db, &in, 1, NULL), MD_OK);
+	assert_int_equal(db_commit(f->db), MD_OK);
+	assert_int_equal(queue(f, "m1@example.cn", "b@qq.com", 1, NULL), MD_ERR_EXISTS);
+	assert_int_equal(outbox_counts(f->db, &c), MD_OK);
+	assert_int_equal(c.queued, 1);
+	assert_true(outbox_address_ok("li.si+x@mail.qq.com"));
+	assert_false(outbox_address_ok("a@b@c"));
+}
+
+static void
+test_order_retry_and_fail(void **state)
+{
+	struct fixture *f = *state;
+	struct outbox_item *it;
+	struct outbox_counts c;
+	int64_t a, b, z;
+
+	assert_int_equal(queue(f, "a@example.cn", "a@qq.com", 100, &a), MD_OK);
+	assert_int_equal(queue(f, "b@example.cn", "b@qq.com", 101, &b), MD_OK);
+	assert_int_equal(outbox_next_due(f->db, 99, &it), MD_ERR_NOTFOUND);
+	assert_null(it);
+
+	/* Oldest first; taking does not change anything. */
+	assert_int_equal(outbox_next_due(f->db, 150, &it), MD_OK);
+	assert_int_equal(it->id, a);
+	assert_int_equal(it->attempts, 0);
+	assert_string_equal(it->rcpt, "a@qq.com");
+	assert_string_equal(it->kind, "ack");
+	assert_int_equal(it->len, sizeof(notice) - 1);
+	assert_memory_equal(it->data, notice, it->len);
+	assert_null(it->last_error);
+	outbox_item_free(it);
+	assert_int_equal(outbox_next_due(f->db, 150, &it), MD_OK);
+	assert_int_equal(it->id, a);
+	outbox_item_free(it);
+
+	/* A temporary failure moves the item out of the way until its time. */
+	assert_int_equal(outbox_mark_retry(f->db, a, 200, "451 4.3.0 try again later"), MD_OK);
+	assert_int_equal(outbox_next_due(f->db, 150, &it), MD_OK);
+	assert_int_equal(it->id, b);
+	outbox_item_free(it);
+	assert_int_equal(outbox_mark_sent(f->db, b, 151), MD_OK);
+	assert_int_equal(outbox_next_due(f->db, 199, &it), MD_ERR_NOTFOUND);
+	assert_int_equal(outbox_next_due(f->db, 200, &it), MD_OK);
+	assert_int_equal(it->id, a);
+	assert_int_equal(it->attempts, 1);
+	assert_int_equal(it->next_attempt_at, 200);
+	assert_string_equal(it->last_error, "451 4.3.0 try again later");
+	outbox_item_free(it);
+
+	assert_int_equal(outbox_counts(f->db, &c), MD_OK);
+	assert_int_equal(c.queued, 1);
+	assert_int_equal(c.sent, 1);
+	assert_int_equal(c.failed, 0);
+	assert_int_equal(c.oldest_queued, 100);
+
+	assert_int_equal(outbox_mark_failed(f->db, a, "550 5.1.1 no such user"), MD_OK);
+	assert_int_equal(outbox_next_due(f->db, 10000, &it), MD_ERR_NOTFOUND);
+	assert_int_equal(outbox_counts(f->db, &c), MD_OK);
+	assert_int_equal(c.queued, 0);
+	assert_int_equal(c.sent, 1);
+	assert_int_equal(c.failed, 1);
+	assert_int_equal(c.oldest_queued, 0);
+
+	/* Finished items cannot change again; unknown ones are not found. */
+	assert_int_equal(outbox_mark_sent(f->db, a, 300), MD_ERR_STATE);
+	assert_int_equal(outbox_mark_retry(f->db, b, 300, NULL), MD_ERR_STATE);
+	assert_int_equal(outbox_mark_failed(f->db, b, NULL), MD_ERR_STATE);
+	z = a + b + 100;
+	assert_int_equal(outbox_mark_sent(f->db, z, 300), MD_ERR_NOTFOUND);
+	assert_int_equal(outbox_mark_retry(f->db, z, 300, "x"), MD_ERR_NOTFOUND);
+}
+
+static void
+test_long_error_is_cut_on_a_character(void **state)
+{
+	struct fixture *f = *state;
+	struct outbox_item *it;
+	char err[3001];
+	int64_t a;
+	size_t i;
+
+	/* 3-byte characters: a cut at 1000 bytes would land inside one. */
+	for (i = 0; i + 3 <= 3000; i += 3)
+		memcpy(err + i, "错", 3);
+	err[i] = '\0';
+	assert_int_equal(queue(f, "a@example.cn", "a@qq.com", 1, &a), MD_OK);
+	assert_int_equal(outbox_mark_retry(f->db, a, 1, err), MD_OK);
+	assert_int_equal(outbox_next_due(f->db, 1, &it), MD_OK);
+	assert_true(strlen(it->last_error) <= OUTBOX_ERROR_MAX);
+	assert_true(strlen(it->last_error) >= OUTBOX_ERROR_MAX - 3);
+	assert_int_equal(strlen(it->last_error) % 3, 0);
+	outbox_item_free(it);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_queue_validation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_order_retry_and_fail, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_error_is_cut_on_a_character, setup,
+		    teardown),
+	};
+
+	log_init("test_outbox", 1, LOG_LEVEL_ERROR);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
