@@ -575,9 +575,12 @@ check_senders(struct ctx *c)
 			add_signal(c, K_BOUNCE, "Return-Path: <%s> is a mail system",
 			    esc(e, sizeof(e), rp));
 	}
-	if (fv != NULL && from[0] == '\0')
-		add_signal(c, K_BOUNCE, "From: %s has no address (null sender)",
-		    esc(e, sizeof(e), fv));
+	if (fv != NULL && from[0] == '\0') {
+		/* "MAILER-DAEMON <>": the name is all that is left to go by. */
+		first_token(fv, local, sizeof(local));
+		add_signal(c, is_daemon_local(local) ? K_BOUNCE : K_ROBOT,
+		    "From: %s has no address (null sender)", esc(e, sizeof(e), fv));
+	}
 	if (from[0] == '\0')
 		return;
 	for (i = 0; i < c->cfg->n_own_addresses; i++)
