@@ -21,6 +21,7 @@ enum kind { K_LOOP, K_FEEDBACK, K_BOUNCE, K_AUTOREPLY, K_LIST, K_BULK, K_ROBOT, 
 
 #define RAW_HEADER_MAX		1000
 #define RAW_HEADER_VALUE_MAX	16384
+/* Room for one escaped mail value, so that several fit in a reason. */
 #define ESC_MAX			96
 
 struct ctx {
@@ -31,6 +32,9 @@ struct ctx {
 	/* Top-level headers read from raw when msg is NULL. */
 	struct message_header *rh;
 	size_t n_rh;
+	/* The headers in use: msg's or rh. */
+	const struct message_header *hdrs;
+	size_t n_hdrs;
 	size_t body_off;
 	enum kind kind;
 	char reason[256];
@@ -38,25 +42,13 @@ struct ctx {
 	char note[200];         /* why a would-be signal was deliberately ignored */
 };
 
-static size_t
-hdr_count(const struct ctx *c)
-{
-	return c->msg ? c->msg->n_headers : c->n_rh;
-}
-
-static const struct message_header *
-hdr_at(const struct ctx *c, size_t i)
-{
-	return c->msg ? &c->msg->headers[i] : &c->rh[i];
-}
-
 static const char *
 hdr_find(const struct ctx *c, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < hdr_count(c); i++) {
-		const struct message_header *h = hdr_at(c, i);
+	for (i = 0; i < c->n_hdrs; i++) {
+		const struct message_header *h = &c->hdrs[i];
 
 		if (h->name && h->value && strcasecmp(h->name, name) == 0)
 			return h->value;
@@ -70,13 +62,6 @@ skip_ws(const char *s)
 	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
 		s++;
 	return s;
-}
-
-/* Escaped copy of a mail value, short enough to fit several in a reason. */
-static const char *
-esc(char *dst, size_t dstlen, const char *s)
-{
-	return log_escape(dst, dstlen, s);
 }
 
 static void
@@ -352,32 +337,60 @@ check_loop_headers(struct ctx *c)
 	char e[ESC_MAX];
 	size_t i;
 
-	for (i = 0; i < hdr_count(c); i++) {
-		const struct message_header *h = hdr_at(c, i);
+	for (i = 0; i < c->n_hdrs; i++) {
+		const struct message_header *h = &c->hdrs[i];
 
 		if (h->name == NULL || h->value == NULL)
 			continue;
 		if (strcasecmp(h->name, AUTODETECT_LOOP_HEADER) == 0) {
 			if (names_our_domain(c, h->value))
 				add_signal(c, K_LOOP, "%s: %s is our own loop marker",
-				    AUTODETECT_LOOP_HEADER, esc(e, sizeof(e), h->value));
+				    AUTODETECT_LOOP_HEADER, log_escape(e, sizeof(e), h->value));
 			else
 				add_signal(c, K_ROBOT, "%s: %s comes from another memberdesk",
-				    AUTODETECT_LOOP_HEADER, esc(e, sizeof(e), h->value));
+				    AUTODETECT_LOOP_HEADER, log_escape(e, sizeof(e), h->value));
 		} else if (strcasecmp(h->name, "X-Loop") == 0) {
 			if (c->cfg->loop_domain && names_our_domain(c, h->value))
 				add_signal(c, K_LOOP, "X-Loop: %s names our domain",
-				    esc(e, sizeof(e), h->value));
+				    log_escape(e, sizeof(e), h->value));
 			else
 				add_signal(c, K_ROBOT, "X-Loop: %s (mail already handled by a robot)",
-				    esc(e, sizeof(e), h->value));
-		} else if (strcasecmp(h->name, "X-RT-Loop-Prevention") == 0 ||
-		    (strcasecmp(h->name, "X-OTRS-Loop") == 0 && !is_false_value(h->value))) {
-			add_signal(c, K_ROBOT, "%s: %s (sent by a ticket system)",
-			    h->name, esc(e, sizeof(e), h->value));
+				    log_escape(e, sizeof(e), h->value));
 		}
 	}
 }
+
+/* Headers whose mere presence marks automatic mail. */
+struct presence_signal {
+	const char *name;
+	enum kind kind;
+	int unless_false;       /* "X-Autoreply: no" is no signal */
+	const char *why;
+};
+
+static const struct presence_signal presence_signals[] = {
+	{ "X-Failed-Recipients", K_BOUNCE, 0, "" },
+	{ "X-Autoreply", K_AUTOREPLY, 1, "" },
+	{ "X-Autorespond", K_AUTOREPLY, 1, "" },
+	{ "X-AutoReply-From", K_AUTOREPLY, 1, "" },
+	{ "X-Mail-Autoreply", K_AUTOREPLY, 1, "" },
+	{ "List-Id", K_LIST, 0, " (mailing list)" },
+	{ "List-Unsubscribe", K_LIST, 0, " (mailing list)" },
+	{ "List-Post", K_LIST, 0, " (mailing list)" },
+	{ "List-Subscribe", K_LIST, 0, " (mailing list)" },
+	{ "List-Help", K_LIST, 0, " (mailing list)" },
+	{ "List-Owner", K_LIST, 0, " (mailing list)" },
+	{ "List-Archive", K_LIST, 0, " (mailing list)" },
+	{ "Mailing-List", K_LIST, 0, " (mailing list)" },
+	{ "X-Mailing-List", K_LIST, 0, " (mailing list)" },
+	{ "X-ML-Name", K_LIST, 0, " (mailing list)" },
+	{ "Feedback-ID", K_BULK, 0, " (bulk sender)" },
+	{ "X-Auto-Response-Suppress", K_ROBOT, 0, " (Exchange generated mail)" },
+	{ "X-MS-Exchange-Generated-Message-Source", K_ROBOT, 0, " (Exchange generated mail)" },
+	{ "X-RT-Loop-Prevention", K_ROBOT, 0, " (sent by a ticket system)" },
+	{ "X-OTRS-Loop", K_ROBOT, 1, " (sent by a ticket system)" },
+	{ NULL, K_NONE, 0, NULL }
+};
 
 static void
 check_rfc3834(struct ctx *c)
@@ -392,55 +405,31 @@ check_rfc3834(struct ctx *c)
 			snprintf(c->note, sizeof(c->note), "Auto-Submitted: no");
 		else if (strcmp(t, "auto-replied") == 0)
 			add_signal(c, K_AUTOREPLY, "Auto-Submitted: %s (RFC 3834)",
-			    esc(e, sizeof(e), v));
+			    log_escape(e, sizeof(e), v));
 		else
 			add_signal(c, K_ROBOT, "Auto-Submitted: %s (RFC 3834)",
-			    esc(e, sizeof(e), v));
+			    log_escape(e, sizeof(e), v));
 	}
 	if ((v = hdr_find(c, "Precedence")) != NULL) {
 		first_token(v, t, sizeof(t));
 		if (strcmp(t, "bulk") == 0 || strcmp(t, "junk") == 0)
-			add_signal(c, K_BULK, "Precedence: %s", esc(e, sizeof(e), v));
+			add_signal(c, K_BULK, "Precedence: %s", log_escape(e, sizeof(e), v));
 		else if (strcmp(t, "list") == 0)
-			add_signal(c, K_LIST, "Precedence: %s", esc(e, sizeof(e), v));
+			add_signal(c, K_LIST, "Precedence: %s", log_escape(e, sizeof(e), v));
 		else if (strcmp(t, "auto_reply") == 0 || strcmp(t, "auto-reply") == 0)
-			add_signal(c, K_AUTOREPLY, "Precedence: %s", esc(e, sizeof(e), v));
+			add_signal(c, K_AUTOREPLY, "Precedence: %s", log_escape(e, sizeof(e), v));
 	}
-	for (i = 0; i < hdr_count(c); i++) {
-		const struct message_header *h = hdr_at(c, i);
-		static const char *const ar[] = {
-			"X-Autoreply", "X-Autorespond", "X-AutoReply-From", "X-Mail-Autoreply",
-			"X-Autogenerated", NULL
-		};
-		static const char *const list[] = {
-			"List-Id", "List-Unsubscribe", "List-Post", "List-Subscribe", "List-Help",
-			"List-Owner", "List-Archive", "Mailing-List", "X-Mailing-List",
-			"X-ML-Name", NULL
-		};
-		size_t j;
+	for (i = 0; i < c->n_hdrs; i++) {
+		const struct message_header *h = &c->hdrs[i];
+		const struct presence_signal *ps;
 
 		if (h->name == NULL || h->value == NULL)
 			continue;
-		if (strcasecmp(h->name, "X-Auto-Response-Suppress") == 0)
-			add_signal(c, K_ROBOT, "X-Auto-Response-Suppress: %s (Exchange generated mail)",
-			    esc(e, sizeof(e), h->value));
-		else if (strcasecmp(h->name, "X-MS-Exchange-Generated-Message-Source") == 0)
-			add_signal(c, K_ROBOT, "X-MS-Exchange-Generated-Message-Source: %s",
-			    esc(e, sizeof(e), h->value));
-		else if (strcasecmp(h->name, "X-Failed-Recipients") == 0)
-			add_signal(c, K_BOUNCE, "X-Failed-Recipients: %s",
-			    esc(e, sizeof(e), h->value));
-		else if (strcasecmp(h->name, "Feedback-ID") == 0)
-			add_signal(c, K_BULK, "Feedback-ID: %s (bulk sender)",
-			    esc(e, sizeof(e), h->value));
-		for (j = 0; ar[j]; j++)
-			if (strcasecmp(h->name, ar[j]) == 0 && !is_false_value(h->value))
-				add_signal(c, K_AUTOREPLY, "%s: %s", ar[j],
-				    esc(e, sizeof(e), h->value));
-		for (j = 0; list[j]; j++)
-			if (strcasecmp(h->name, list[j]) == 0)
-				add_signal(c, K_LIST, "%s: %s (mailing list)", list[j],
-				    esc(e, sizeof(e), h->value));
+		for (ps = presence_signals; ps->name; ps++)
+			if (strcasecmp(h->name, ps->name) == 0 &&
+			    !(ps->unless_false && is_false_value(h->value)))
+				add_signal(c, ps->kind, "%s: %s%s", ps->name,
+				    log_escape(e, sizeof(e), h->value), ps->why);
 	}
 }
 
@@ -573,28 +562,28 @@ check_senders(struct ctx *c)
 			add_signal(c, K_ROBOT, "Return-Path: <> (null sender, used for notifications)");
 		else if (is_daemon_local(local))
 			add_signal(c, K_BOUNCE, "Return-Path: <%s> is a mail system",
-			    esc(e, sizeof(e), rp));
+			    log_escape(e, sizeof(e), rp));
 	}
 	if (fv != NULL && from[0] == '\0') {
 		/* "MAILER-DAEMON <>": the name is all that is left to go by. */
 		first_token(fv, local, sizeof(local));
 		add_signal(c, is_daemon_local(local) ? K_BOUNCE : K_ROBOT,
-		    "From: %s has no address (null sender)", esc(e, sizeof(e), fv));
+		    "From: %s has no address (null sender)", log_escape(e, sizeof(e), fv));
 	}
 	if (from[0] == '\0')
 		return;
 	for (i = 0; i < c->cfg->n_own_addresses; i++)
 		if (c->cfg->own_addresses[i] && strcasecmp(from, c->cfg->own_addresses[i]) == 0)
 			add_signal(c, K_LOOP, "From: %s is our own address",
-			    esc(e, sizeof(e), from));
+			    log_escape(e, sizeof(e), from));
 	local_of(from, local, sizeof(local));
 	if (is_daemon_local(local)) {
-		add_signal(c, K_BOUNCE, "From: %s is a mail system", esc(e, sizeof(e), from));
+		add_signal(c, K_BOUNCE, "From: %s is a mail system", log_escape(e, sizeof(e), from));
 		return;
 	}
 	if (fv && (strcasestr(fv, "Mail Delivery Subsystem") ||
 	    strcasestr(fv, "Mail Delivery System"))) {
-		add_signal(c, K_BOUNCE, "From: %s", esc(e, sizeof(e), fv));
+		add_signal(c, K_BOUNCE, "From: %s", log_escape(e, sizeof(e), fv));
 		return;
 	}
 	if (!is_noreply_local(local))
@@ -610,11 +599,11 @@ check_senders(struct ctx *c)
 		    !is_noreply_local(rtolocal) && !is_daemon_local(rtolocal)) {
 			snprintf(c->note, sizeof(c->note),
 			    "noreply sender %s relays for Reply-To %s",
-			    esc(e, sizeof(e), from), esc(e2, sizeof(e2), rto));
+			    log_escape(e, sizeof(e), from), log_escape(e2, sizeof(e2), rto));
 			return;
 		}
 	}
-	add_signal(c, K_ROBOT, "From: %s is a noreply address", esc(e, sizeof(e), from));
+	add_signal(c, K_ROBOT, "From: %s is a noreply address", log_escape(e, sizeof(e), from));
 }
 
 struct subject_kw {
@@ -701,7 +690,7 @@ check_subject(struct ctx *c)
 		n = strlen(subject_kws[i].text);
 		if (strncasecmp(s, subject_kws[i].text, n) == 0 && subject_delim(s + n)) {
 			add_signal(c, subject_kws[i].kind, "Subject: %s (starts with \"%s\")",
-			    esc(e, sizeof(e), subj), subject_kws[i].text);
+			    log_escape(e, sizeof(e), subj), subject_kws[i].text);
 			return;
 		}
 	}
@@ -869,8 +858,8 @@ extract_links(struct ctx *c, struct auto_verdict *v)
 	enum md_err err = MD_OK;
 	size_t i;
 
-	for (i = 0; i < hdr_count(c) && err == MD_OK; i++) {
-		const struct message_header *h = hdr_at(c, i);
+	for (i = 0; i < c->n_hdrs && err == MD_OK; i++) {
+		const struct message_header *h = &c->hdrs[i];
 
 		if (h->name && h->value && strcasecmp(h->name, "X-Failed-Recipients") == 0)
 			err = add_recipient_list(c, v, h->value, strlen(h->value));
@@ -889,20 +878,13 @@ extract_links(struct ctx *c, struct auto_verdict *v)
 			err = scan_report(c, v, (const char *)a->data,
 			    (const char *)a->data + a->size, &n_failed, &n_delayed);
 	}
-	if (err == MD_OK && (n_failed + n_delayed) == 0)
+	/* Raw too: parsers may keep report parts inline. Duplicates are dropped. */
+	if (err == MD_OK)
 		err = scan_report(c, v, c->raw + c->body_off, c->raw + c->len,
 		    &n_failed, &n_delayed);
-	else if (err == MD_OK && v->original_message_id == NULL) {
-		int f2 = 0, d2 = 0;
-
-		err = scan_report(c, v, c->raw + c->body_off, c->raw + c->len, &f2, &d2);
-	}
-	if (err == MD_OK && c->msg && c->msg->text && v->original_message_id == NULL) {
-		int f2 = 0, d2 = 0;
-
+	if (err == MD_OK && c->msg && c->msg->text && v->original_message_id == NULL)
 		err = scan_report(c, v, c->msg->text, c->msg->text + c->msg->text_len,
-		    &f2, &d2);
-	}
+		    &n_failed, &n_delayed);
 	/* Bounces that quote nothing often still thread to what they report on. */
 	if (err == MD_OK && v->original_message_id == NULL) {
 		const char *irt = c->msg ? c->msg->in_reply_to : hdr_find(c, "In-Reply-To");
@@ -964,6 +946,8 @@ autodetect_check(const struct message *msg, const char *raw, size_t len,
 	c.body_off = find_body(raw, len);
 	if (msg == NULL && (err = raw_headers_parse(&c)) != MD_OK)
 		goto out;
+	c.hdrs = msg ? msg->headers : c.rh;
+	c.n_hdrs = msg ? msg->n_headers : c.n_rh;
 
 	check_loop_headers(&c);
 	check_rfc3834(&c);
