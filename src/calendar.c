@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "calendar.h"
@@ -126,7 +128,11 @@ load_error(struct load *ld, const char *file, unsigned line, const char *fmt, ..
 	va_list ap;
 
 	ld->n_errors++;
-	if (ld->errors == NULL || ld->n_errors > CALENDAR_MAX_ERRORS)
+	if (ld->errors == NULL)
+		return;
+	if (ld->n_errors == CALENDAR_MAX_ERRORS + 1)
+		fprintf(ld->errors, "%s: too many errors, not showing the rest\n", file);
+	if (ld->n_errors > CALENDAR_MAX_ERRORS)
 		return;
 	if (line)
 		fprintf(ld->errors, "%s:%u: ", file, line);
@@ -136,8 +142,6 @@ load_error(struct load *ld, const char *file, unsigned line, const char *fmt, ..
 	vfprintf(ld->errors, fmt, ap);
 	va_end(ap);
 	fputc('\n', ld->errors);
-	if (ld->n_errors == CALENDAR_MAX_ERRORS)
-		fprintf(ld->errors, "%s: too many errors, giving up on the rest\n", file);
 }
 
 /* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
@@ -563,34 +567,40 @@ static enum md_err
 read_file(struct load *ld, const char *path, struct buf *content)
 {
 	struct stat st;
-	FILE *fp;
 	char chunk[8192];
-	size_t n;
+	ssize_t n;
+	int fd;
 	enum md_err err = MD_OK;
 
-	if ((fp = fopen(path, "r")) == NULL) {
+	/* O_NONBLOCK: a FIFO named *.cal must not hang the daemon's start. */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
 		load_error(ld, path, 0, "%s", strerror(errno));
 		return MD_ERR_IO;
 	}
-	if (fstat(fileno(fp), &st) == -1 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		load_error(ld, path, 0, "not a regular file");
 		err = MD_ERR_IO;
 		goto out;
 	}
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
-		if ((err = buf_append(content, chunk, n)) != MD_OK) {
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if ((err = buf_append(content, chunk, (size_t)n)) != MD_OK) {
 			if (err == MD_ERR_LIMIT)
 				load_error(ld, path, 0, "larger than %d bytes",
 				    CALENDAR_MAX_FILE);
 			goto out;
 		}
 	}
-	if (ferror(fp)) {
-		load_error(ld, path, 0, "read error");
+	if (n == -1) {
+		load_error(ld, path, 0, "%s", strerror(errno));
 		err = MD_ERR_IO;
 	}
 out:
-	fclose(fp);
+	close(fd);
 	return err;
 }
 

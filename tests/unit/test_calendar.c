@@ -552,6 +552,31 @@ test_lexical_details(void **state)
 	free(errors);
 	free(big);
 
+	/* Exactly the limit: all shown, no notice. */
+	big = malloc(CALENDAR_MAX_ERRORS * 8 + 1);
+	assert_non_null(big);
+	for (i = 0, p = big; i < CALENDAR_MAX_ERRORS; i++)
+		p += sprintf(p, "bogus!\n");
+	assert_int_equal(load_text(big, &errors, &cal), MD_ERR_INPUT);
+	for (lines = 0, p = errors; (p = strchr(p, '\n')) != NULL; p++)
+		lines++;
+	assert_int_equal(lines, CALENDAR_MAX_ERRORS);
+	assert_null(strstr(errors, "too many errors"));
+	free(errors);
+	free(big);
+
+	/* Oversized text is refused before parsing. */
+	big = malloc(CALENDAR_MAX_FILE + 1);
+	assert_non_null(big);
+	memset(big, '\n', CALENDAR_MAX_FILE + 1);
+	assert_int_equal(calendar_load_buffer("big.cal", big, CALENDAR_MAX_FILE + 1, NULL,
+	    &cal), MD_ERR_LIMIT);
+	assert_null(cal);
+	assert_int_equal(calendar_load_buffer("big.cal", big, CALENDAR_MAX_FILE, NULL,
+	    &cal), MD_OK);
+	calendar_free(cal);
+	free(big);
+
 	/* Empty text: an empty calendar, weekends only. */
 	assert_int_equal(calendar_load_buffer("e.cal", "", 0, NULL, &cal), MD_OK);
 	assert_int_equal(calendar_covers(cal, 2026), 0);
@@ -622,6 +647,13 @@ test_directory_loading(void **state)
 	assert_string_equal(errors, expect);
 	free(errors);
 	remove_file(dir, "c.cal");
+
+	/* A FIFO must be refused, not block the load. */
+	snprintf(expect, sizeof(expect), "%s/f.cal", dir);
+	assert_int_equal(mkfifo(expect, 0600), 0);
+	assert_int_equal(calendar_load_dir(dir, NULL, &cal), MD_ERR_IO);
+	assert_null(cal);
+	unlink(expect);
 
 	/* A directory where a file is expected. */
 	snprintf(expect, sizeof(expect), "%s/d.cal", dir);
