@@ -606,64 +606,73 @@ check_senders(struct ctx *c)
 	add_signal(c, K_ROBOT, "From: %s is a noreply address", log_escape(e, sizeof(e), from));
 }
 
+/*
+ * A phrase counts when it starts the subject and is followed by the end or
+ * punctuation; "loose" phrases may also be followed by a space. Single
+ * words stay strict: "Undeliverable: ..." is a bounce, "Undeliverable goods
+ * at the port" is a member's problem.
+ */
 struct subject_kw {
 	const char *text;
 	enum kind kind;
+	int loose;
 };
 
 static const struct subject_kw subject_kws[] = {
-	{ "自动回复", K_AUTOREPLY },
-	{ "自动答复", K_AUTOREPLY },
-	{ "自動回覆", K_AUTOREPLY },
-	{ "自動回復", K_AUTOREPLY },
-	{ "自动应答", K_AUTOREPLY },
-	{ "休假中", K_AUTOREPLY },
-	{ "休假", K_AUTOREPLY },
-	{ "不在办公室", K_AUTOREPLY },
-	{ "Out of Office", K_AUTOREPLY },
-	{ "Out of the Office", K_AUTOREPLY },
-	{ "Automatic reply", K_AUTOREPLY },
-	{ "Automatic response", K_AUTOREPLY },
-	{ "Auto reply", K_AUTOREPLY },
-	{ "Auto-reply", K_AUTOREPLY },
-	{ "Autoreply", K_AUTOREPLY },
-	{ "Auto response", K_AUTOREPLY },
-	{ "Auto-response", K_AUTOREPLY },
-	{ "Autoresponse", K_AUTOREPLY },
-	{ "Vacation reply", K_AUTOREPLY },
-	{ "系统退信", K_BOUNCE },
-	{ "退信", K_BOUNCE },
-	{ "邮件退回", K_BOUNCE },
-	{ "无法投递", K_BOUNCE },
-	{ "投递失败", K_BOUNCE },
-	{ "Undeliverable", K_BOUNCE },
-	{ "Undelivered Mail Returned to Sender", K_BOUNCE },
-	{ "Undelivered Mail", K_BOUNCE },
-	{ "Delivery Status Notification", K_BOUNCE },
-	{ "Delivery Notification", K_BOUNCE },
-	{ "Mail delivery failed", K_BOUNCE },
-	{ "Mail Delivery Failure", K_BOUNCE },
-	{ "Message delivery has failed", K_BOUNCE },
-	{ "Returned mail", K_BOUNCE },
-	{ "failure notice", K_BOUNCE },
-	{ "Nondeliverable", K_BOUNCE },
-	{ "complaint about message from", K_FEEDBACK },
-	{ NULL, K_NONE }
+	{ "自动回复", K_AUTOREPLY, 1 },
+	{ "自动答复", K_AUTOREPLY, 1 },
+	{ "自動回覆", K_AUTOREPLY, 1 },
+	{ "自動回復", K_AUTOREPLY, 1 },
+	{ "自动应答", K_AUTOREPLY, 1 },
+	{ "休假中", K_AUTOREPLY, 0 },
+	{ "休假", K_AUTOREPLY, 0 },
+	{ "不在办公室", K_AUTOREPLY, 0 },
+	{ "Out of Office", K_AUTOREPLY, 1 },
+	{ "Out of the Office", K_AUTOREPLY, 1 },
+	{ "Automatic reply", K_AUTOREPLY, 0 },
+	{ "Automatic response", K_AUTOREPLY, 0 },
+	{ "Auto reply", K_AUTOREPLY, 0 },
+	{ "Auto-reply", K_AUTOREPLY, 0 },
+	{ "Autoreply", K_AUTOREPLY, 0 },
+	{ "Auto response", K_AUTOREPLY, 0 },
+	{ "Auto-response", K_AUTOREPLY, 0 },
+	{ "Autoresponse", K_AUTOREPLY, 0 },
+	{ "Vacation reply", K_AUTOREPLY, 0 },
+	{ "系统退信", K_BOUNCE, 0 },
+	{ "退信", K_BOUNCE, 0 },
+	{ "邮件退回", K_BOUNCE, 0 },
+	{ "无法投递", K_BOUNCE, 0 },
+	{ "投递失败", K_BOUNCE, 0 },
+	{ "Undeliverable", K_BOUNCE, 0 },
+	{ "Undelivered Mail Returned to Sender", K_BOUNCE, 0 },
+	{ "Undelivered Mail", K_BOUNCE, 0 },
+	{ "Delivery Status Notification", K_BOUNCE, 1 },
+	{ "Delivery Notification", K_BOUNCE, 0 },
+	{ "Mail delivery failed", K_BOUNCE, 0 },
+	{ "Mail Delivery Failure", K_BOUNCE, 0 },
+	{ "Message delivery has failed", K_BOUNCE, 0 },
+	{ "Returned mail", K_BOUNCE, 0 },
+	{ "failure notice", K_BOUNCE, 0 },
+	{ "Nondeliverable", K_BOUNCE, 0 },
+	{ "complaint about message from", K_FEEDBACK, 1 },
+	{ NULL, K_NONE, 0 }
 };
 
 /* Bytes after a subject keyword that keep it a keyword, not part of a word. */
 static int
-subject_delim(const char *s)
+subject_delim(const char *s, int loose)
 {
 	static const char *const wide[] = {
-		"：", "】", "（", "）", "，", "［", "］", "－", "—", "　", "！", NULL
+		"：", "】", "（", "）", "，", "［", "］", "－", "—", "！", NULL
 	};
 	size_t i;
 
 	if (*s == '\0')
 		return 1;
+	if (*s == ' ' || *s == '\t' || strncmp(s, "　", strlen("　")) == 0)
+		return loose;
 	if ((unsigned char)*s < 0x80)
-		return strchr(" \t:;,.-_()[]{}<>!|/", *s) != NULL;
+		return strchr(":;,.-_()[]{}<>!|/", *s) != NULL;
 	for (i = 0; wide[i]; i++)
 		if (strncmp(s, wide[i], strlen(wide[i])) == 0)
 			return 1;
@@ -688,7 +697,8 @@ check_subject(struct ctx *c)
 	s = skip_ws(s);
 	for (i = 0; subject_kws[i].text; i++) {
 		n = strlen(subject_kws[i].text);
-		if (strncasecmp(s, subject_kws[i].text, n) == 0 && subject_delim(s + n)) {
+		if (strncasecmp(s, subject_kws[i].text, n) == 0 &&
+		    subject_delim(s + n, subject_kws[i].loose)) {
 			add_signal(c, subject_kws[i].kind, "Subject: %s (starts with \"%s\")",
 			    log_escape(e, sizeof(e), subj), subject_kws[i].text);
 			return;
