@@ -118,11 +118,7 @@ bit_set(unsigned char *bits, int year)
 		bits[i / 8] |= (unsigned char)(1u << (i % 8));
 }
 
-static void
-load_error(struct load *ld, const char *file, unsigned line, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void
+static void __attribute__((format(printf, 4, 5)))
 load_error(struct load *ld, const char *file, unsigned line, const char *fmt, ...)
 {
 	va_list ap;
@@ -506,12 +502,20 @@ add_file_name(struct calendar *cal, const char *name, const char **out)
 	return MD_OK;
 }
 
+/* Finish a load: cross-file checks, then hand the calendar over or free it. */
 static enum md_err
-load_result(struct load *ld)
+load_end(struct load *ld, enum md_err err, struct calendar **out)
 {
-	if (ld->fatal)
-		return ld->fatal;
-	return ld->n_errors ? MD_ERR_INPUT : MD_OK;
+	if (err == MD_OK && !ld->fatal)
+		check_entries(ld);
+	if (err == MD_OK)
+		err = ld->fatal ? ld->fatal : ld->n_errors ? MD_ERR_INPUT : MD_OK;
+	if (err) {
+		calendar_free(ld->cal);
+		return err;
+	}
+	*out = ld->cal;
+	return MD_OK;
 }
 
 enum md_err
@@ -536,16 +540,8 @@ calendar_load_buffer(const char *name, const char *text, size_t len, FILE *error
 		goto out;
 	}
 	parse_text(&ld, file, text, len);
-	if (!ld.fatal)
-		check_entries(&ld);
-	err = load_result(&ld);
 out:
-	if (err) {
-		calendar_free(ld.cal);
-		return err;
-	}
-	*out = ld.cal;
-	return MD_OK;
+	return load_end(&ld, err, out);
 }
 
 static int
@@ -687,21 +683,13 @@ calendar_load_dir(const char *dir, FILE *errors, struct calendar **out)
 		if (ld.fatal)
 			break;
 	}
-	if (!ld.fatal)
-		check_entries(&ld);
-	err = load_result(&ld);
 out:
 	for (i = 0; i < n_names; i++)
 		free(names[i]);
 	free(names);
 	buf_free(&path);
 	buf_free(&content);
-	if (err) {
-		calendar_free(ld.cal);
-		return err;
-	}
-	*out = ld.cal;
-	return MD_OK;
+	return load_end(&ld, err, out);
 }
 
 void
