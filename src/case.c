@@ -104,7 +104,7 @@ case_create(struct db *db, const struct case_new *in, time_t now, int64_t *id, c
 	const char *channel = in->channel ? in->channel : "email";
 	int64_t cid;
 	enum md_err err;
-	int seq, rc;
+	int seq = 0, rc;
 
 	if (!db_in_transaction(db))
 		return MD_ERR_STATE;
