@@ -17,6 +17,9 @@
 # plus any added with mailstack_add_user; every user receives mail at
 # NAME@chamber.test and NAME@members.test, and NAME+tag@ goes to NAME.
 #
+# Dovecot delays logins from an address after a failed one (up to 15 s):
+# tests of wrong passwords belong at the end of a test script.
+#
 # Without dovecot or exim4 installed, mailstack_start exits 77 (SKIP) unless
 # MD_REQUIRE_INTEGRATION=1, when it exits 99 (hard failure).
 
@@ -24,7 +27,14 @@ MS_HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 MS_DOMAINS="chamber.test members.test"
 MS_TLS_HOST="mail.chamber.test"
 MS_DEFAULT_USERS="chamber staff1 staff2 leader1 alice bob carol"
-MS_PYTHON="${MS_PYTHON:-python3}"
+# The system interpreter: version-manager shims can take seconds to start.
+if [ -z "${MS_PYTHON:-}" ]; then
+	if [ -x /usr/bin/python3 ]; then
+		MS_PYTHON=/usr/bin/python3
+	else
+		MS_PYTHON=python3
+	fi
+fi
 MS_DOVECOT_PID=""
 MS_EXIM_PID=""
 
@@ -218,6 +228,7 @@ dovecot_lmtp:
   port = $MS_LMTP_PORT
   hosts_override
   allow_localhost
+  hosts_avoid_tls = *
   hosts_try_fastopen =
 
 begin retry
@@ -246,12 +257,15 @@ for port in sys.argv[1:]:
 EOF
 }
 
-# mailstack_start DIR: DIR must exist (e.g. from mktemp -d) and be empty.
+# mailstack_start DIR: DIR (created when missing) should be empty.
 mailstack_start()
 {
 	local u ports
 
-	MS_DIR="$(cd "$1" && pwd)" || ms_skip_or_fail "no directory $1"
+	mkdir -p "$1" && MS_DIR="$(cd "$1" && pwd)" || {
+		ms_log "cannot use directory $1"
+		return 1
+	}
 	for u in dovecot exim4 certtool setsid "$MS_PYTHON"; do
 		command -v "$u" >/dev/null 2>&1 || ms_skip_or_fail "$u is not installed"
 	done
@@ -262,9 +276,17 @@ mailstack_start()
 	MS_MAIL_UID="$(id -u mail)" && MS_MAIL_GID="$(id -g mail)" ||
 	    ms_skip_or_fail "no 'mail' user"
 
-	# mktemp -d makes 0700; the mail uid and Dovecot's auth process must
-	# reach the homes and the users file below it.
+	# mktemp -d makes 0700; the mail uid, Exim's user and Dovecot's auth
+	# process must reach the files below it, so every ancestor needs o+x.
 	chmod 0755 "$MS_DIR"
+	u="$(dirname "$MS_DIR")"
+	while [ "$u" != / ]; do
+		if [ -z "$(find "$u" -maxdepth 0 -perm -o+x)" ]; then
+			ms_log "$u is not searchable by other users (chmod o+x it)"
+			return 1
+		fi
+		u="$(dirname "$u")"
+	done
 	mkdir -p "$MS_DIR/dovecot/run" "$MS_DIR/dovecot/state" "$MS_DIR/home" \
 	    "$MS_DIR/exim/spool" "$MS_DIR/exim/log"
 	chown -R Debian-exim:Debian-exim "$MS_DIR/exim"
@@ -389,6 +411,27 @@ for uid in data[0].split():
     out.write(b"=== UID %s SIZE %d\n" % (uid, len(raw)))
     out.write(raw)
     out.write(b"\n")
+m.logout()
+EOF
+}
+
+# mailstack_save USER MAILBOX DIR: write each message to DIR/UID.eml as the
+# server holds it, without setting \Seen.
+mailstack_save()
+{
+	"$MS_PYTHON" - "$MS_IMAP_PORT" "$1" "$2" "$3" <<'EOF'
+import imaplib, os, sys
+port, user, box, out = sys.argv[1:5]
+m = imaplib.IMAP4("127.0.0.1", int(port))
+m.login(user, user + "-pw")
+typ, data = m.select('"%s"' % box, readonly=True)
+if typ != "OK":
+    sys.exit("cannot select %s" % box)
+typ, data = m.uid("SEARCH", None, "ALL")
+for uid in data[0].split():
+    typ, msg = m.uid("FETCH", uid, "(BODY.PEEK[])")
+    with open(os.path.join(out, uid.decode() + ".eml"), "wb") as f:
+        f.write(msg[0][1])
 m.logout()
 EOF
 }
