@@ -9,6 +9,8 @@
 #include <cmocka.h>
 
 #include "case.h"
+#include "cli.h"
+#include "config.h"
 #include "db.h"
 #include "log.h"
 #include "msgstore.h"
@@ -271,6 +273,119 @@ test_list_filters(void **state)
 	case_list_free(v, n);
 }
 
+/* Run a cli_* command with stdout sent to a temporary file; returns what it printed. */
+static char *
+capture(int (*fn)(int, char **, const struct md_config *), int argc, char **argv,
+    const struct md_config *cfg, int *status)
+{
+	FILE *tmp = tmpfile();
+	char *out;
+	long len;
+	int saved;
+
+	assert_non_null(tmp);
+	fflush(stdout);
+	saved = dup(1);
+	assert_true(saved >= 0);
+	assert_true(dup2(fileno(tmp), 1) >= 0);
+	*status = fn(argc, argv, cfg);
+	fflush(stdout);
+	assert_true(dup2(saved, 1) >= 0);
+	close(saved);
+	len = lseek(fileno(tmp), 0, SEEK_END);
+	assert_true(len >= 0);
+	out = calloc(1, (size_t)len + 1);
+	assert_non_null(out);
+	assert_int_equal(pread(fileno(tmp), out, (size_t)len, 0), len);
+	fclose(tmp);
+	return out;
+}
+
+static void
+test_width_and_sanitize(void **state)
+{
+	char *s;
+
+	(void)state;
+	assert_int_equal(cli_display_width("abc"), 3);
+	assert_int_equal(cli_display_width("商会abc"), 7);
+	assert_int_equal(cli_display_width("（全角）"), 8);
+	assert_int_equal(cli_display_width("e\xcc\x81"), 1);   /* e + combining acute */
+	assert_int_equal(cli_display_width("한국"), 4);
+	s = cli_sanitize("a\x1b[2Jb\r\nc\td\xff\xe2\x80\xae", 0);
+	assert_string_equal(s, "a\xef\xbf\xbd[2Jb c d\xef\xbf\xbd\xef\xbf\xbd");
+	free(s);
+	s = cli_sanitize("第一行\r\n第二行\x07", 1);
+	assert_string_equal(s, "第一行\n第二行\xef\xbf\xbd");
+	free(s);
+}
+
+static void
+test_cli_list_and_show(void **state)
+{
+	struct fixture *f = *state;
+	struct md_config cfg = { 0 };
+	struct case_new in = {
+		.prefix = "MD", .year = 2026, .subject = "关于社保补贴的咨询",
+		.text = "您好\n\x1b[31m请问", .type = "policy", .requester_name = "李四",
+		.requester_unit = "华兴公司", .submitted_at = 1767225600,  /* 2026-01-01 00:00 UTC */
+	};
+	char *list_argv[] = { "case", "list", NULL };
+	char *year_argv[] = { "case", "list", "--year", "2025", NULL };
+	char *bad_argv[] = { "case", "list", "--limit", "12x", NULL };
+	char *show_argv[] = { "case", "show", "MD-2026-0001", NULL };
+	char *missing_argv[] = { "case", "show", "MD-2026-0099", NULL };
+	char *out, *line2;
+	int status;
+
+	assert_int_equal(db_begin(f->db), MD_OK);
+	assert_int_equal(case_create(f->db, &in, 1767225601, NULL, NULL), MD_OK);
+	in.subject = "Export licence";
+	in.requester_name = "Bob";
+	in.requester_unit = "";
+	in.type = NULL;
+	in.submitted_at = 1767312000;
+	assert_int_equal(case_create(f->db, &in, 1767312001, NULL, NULL), MD_OK);
+	assert_int_equal(db_commit(f->db), MD_OK);
+
+	cfg.database = f->path;
+	cfg.timezone = "Asia/Shanghai";
+	cfg.language = "zh";
+	out = capture(cli_case, 2, list_argv, &cfg, &status);
+	assert_int_equal(status, 0);
+	/* Columns line up by display width: Chinese cells take two columns per character. */
+	assert_string_equal(out,
+	    "编号          状态    类型      级别  提交时间          诉求人           主题\n"
+	    "MD-2026-0002  已登记  其他      -     2026-01-02 08:00  Bob              Export licence\n"
+	    "MD-2026-0001  已登记  政策咨询  -     2026-01-01 08:00  李四 (华兴公司)  关于社保补贴的咨询\n");
+	free(out);
+
+	cfg.language = "en";
+	out = capture(cli_case, 4, year_argv, &cfg, &status);
+	assert_int_equal(status, 0);
+	assert_string_equal(out, "NUMBER  STATUS  TYPE  TIER  SUBMITTED  REQUESTER  SUBJECT\n");
+	free(out);
+	out = capture(cli_case, 4, bad_argv, &cfg, &status);
+	assert_int_equal(status, 2);
+	free(out);
+
+	cfg.language = "zh";
+	out = capture(cli_case, 3, show_argv, &cfg, &status);
+	assert_int_equal(status, 0);
+	assert_non_null(strstr(out, "编号          MD-2026-0001\n"));
+	assert_non_null(strstr(out, "提交时间      2026-01-01 08:00\n"));
+	assert_non_null(strstr(out, "    您好\n    \xef\xbf\xbd[31m请问\n"));
+	assert_null(strchr(out, '\x1b'));
+	line2 = strstr(out, "处理记录 (1)\n2026-01-01 08:00  已登记  system\n");
+	assert_non_null(line2);
+	free(out);
+
+	out = capture(cli_case, 3, missing_argv, &cfg, &status);
+	assert_int_equal(status, 1);
+	assert_string_equal(out, "");
+	free(out);
+}
+
 int
 main(void)
 {
@@ -280,6 +395,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_find_and_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_with_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_filters, setup, teardown),
+		cmocka_unit_test(test_width_and_sanitize),
+		cmocka_unit_test_setup_teardown(test_cli_list_and_show, setup, teardown),
 	};
 
 	log_init("test_case", 1, LOG_LEVEL_ERROR);

@@ -8,6 +8,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "cli.h"
+#include "config.h"
 #include "db.h"
 #include "log.h"
 #include "member.h"
@@ -300,6 +302,84 @@ test_import_file_and_transaction_rule(void **state)
 	assert_int_equal(member_get(f->db, 424242, &m), MD_ERR_NOTFOUND);
 }
 
+/* Run a cli_* command with stdout sent to a temporary file; returns what it printed. */
+static char *
+capture(int (*fn)(int, char **, const struct md_config *), int argc, char **argv,
+    const struct md_config *cfg, int *status)
+{
+	FILE *tmp = tmpfile();
+	char *out;
+	off_t len;
+	int saved;
+
+	assert_non_null(tmp);
+	fflush(stdout);
+	saved = dup(1);
+	assert_true(saved >= 0);
+	assert_true(dup2(fileno(tmp), 1) >= 0);
+	*status = fn(argc, argv, cfg);
+	fflush(stdout);
+	assert_true(dup2(saved, 1) >= 0);
+	close(saved);
+	len = lseek(fileno(tmp), 0, SEEK_END);
+	assert_true(len >= 0);
+	out = calloc(1, (size_t)len + 1);
+	assert_non_null(out);
+	assert_int_equal(pread(fileno(tmp), out, (size_t)len, 0), len);
+	fclose(tmp);
+	return out;
+}
+
+static void
+test_cli_import_and_list(void **state)
+{
+	struct fixture *f = *state;
+	struct md_config cfg = { 0 };
+	char p[160];
+	char *import_argv[] = { "member", "import", p, NULL };
+	char *list_argv[] = { "member", "list", NULL };
+	char *bad_argv[] = { "member", "frobnicate", NULL };
+	char *out;
+	FILE *fp;
+	int status;
+
+	snprintf(p, sizeof(p), "%s/members.csv", f->dir);
+	fp = fopen(p, "w");
+	assert_non_null(fp);
+	fputs("kind,name,unit_name,addresses,phone\r\n"
+	    "单位,李四,华兴公司,lisi@qq.com,0755\r\n"
+	    "individual,Bob,,bob@b.cn;bob2@b.cn,\r\n", fp);
+	fclose(fp);
+	cfg.database = f->path;
+	cfg.language = "en";
+	out = capture(cli_member, 3, import_argv, &cfg, &status);
+	assert_int_equal(status, 0);
+	assert_string_equal(out, "imported 2, updated 0, skipped 0\n");
+	free(out);
+
+	fp = fopen(p, "w");
+	assert_non_null(fp);
+	fputs("kind,name,addresses\nindividual,Bob Chen,BOB@b.cn\nindividual,X,x@\n", fp);
+	fclose(fp);
+	cfg.language = "zh";
+	out = capture(cli_member, 3, import_argv, &cfg, &status);
+	assert_int_equal(status, 1);   /* a bad row was skipped */
+	assert_string_equal(out, "新增 0，更新 1，跳过 1\n");
+	free(out);
+
+	out = capture(cli_member, 2, list_argv, &cfg, &status);
+	assert_int_equal(status, 0);
+	assert_string_equal(out,
+	    "编号  类型  姓名      单位      电话  邮箱\n"
+	    "1     单位  李四      华兴公司  0755  lisi@qq.com\n"
+	    "2     个人  Bob Chen                  bob2@b.cn, bob@b.cn\n");
+	free(out);
+
+	out = capture(cli_member, 2, bad_argv, &cfg, &status);
+	assert_int_equal(status, 2);
+	free(out);
+}
+
 int
 main(void)
 {
@@ -315,6 +395,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_unclosed_quote_at_end, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_file_and_transaction_rule, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_cli_import_and_list, setup, teardown),
 	};
 
 	log_init("test_member", 1, LOG_LEVEL_ERROR);
