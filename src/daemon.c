@@ -1,0 +1,394 @@
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "calendar.h"
+#include "daemon.h"
+#include "db.h"
+#include "imap.h"
+#include "intake.h"
+#include "log.h"
+#include "sender.h"
+#include "template.h"
+
+/* Reconnection backoff bounds, in seconds. */
+#define RECONNECT_MIN 1
+#define RECONNECT_MAX 300
+/* RFC 2177: renew IDLE well inside the server's 30-minute inactivity timer. */
+#define IDLE_MAX_MS (28 * 60 * 1000)
+
+struct daemon {
+	struct md_config *cfg;       /* owned */
+	struct db *db;               /* owned */
+	struct calendar *cal;        /* owned; NULL when none is installed */
+	struct imap_conn *imap;      /* owned; NULL while disconnected */
+	struct sender *sender;       /* owned */
+	int imap_failures;           /* consecutive connection failures */
+	time_t imap_retry_at;        /* no connection attempt before this */
+	int imap_down_logged;        /* the outage was logged once already */
+	int outbox_pending;          /* the last flush left notices for later */
+};
+
+static void
+set_timezone(const char *tz)
+{
+	/* Dates in notices, case numbers' years and working days all use it. */
+	if (setenv("TZ", tz, 1) == 0)
+		tzset();
+}
+
+static enum md_err
+load_calendar(const struct md_config *cfg, FILE *errors, struct calendar **out)
+{
+	enum md_err err;
+
+	*out = NULL;
+	if (access(cfg->calendar_dir, R_OK | X_OK) != 0) {
+		log_warnx("no calendar directory %s: counting weekends only", cfg->calendar_dir);
+		return MD_OK;
+	}
+	err = calendar_load_dir(cfg->calendar_dir, errors, out);
+	return err;
+}
+
+enum md_err
+daemon_check_config(const struct md_config *cfg, FILE *errors)
+{
+	struct calendar *cal = NULL;
+	enum md_err result = MD_OK;
+	char *dir, *slash;
+
+	if (template_check_dir(cfg->template_dir, errors) != MD_OK)
+		result = MD_ERR_INPUT;
+	if (access(cfg->calendar_dir, R_OK | X_OK) == 0) {
+		if (calendar_load_dir(cfg->calendar_dir, errors, &cal) != MD_OK)
+			result = MD_ERR_INPUT;
+		calendar_free(cal);
+	} else if (errors) {
+		fprintf(errors, "%s: warning: no calendar directory %s; only weekends are days off\n",
+		    cfg->path, cfg->calendar_dir);
+	}
+	dir = strdup(cfg->database);
+	if (dir == NULL)
+		return MD_ERR_NOMEM;
+	slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	if (access(slash ? dir : ".", W_OK | X_OK) != 0) {
+		if (errors)
+			fprintf(errors, "%s: database directory %s is not writable: %s\n", cfg->path,
+			    slash ? dir : ".", strerror(errno));
+		result = MD_ERR_INPUT;
+	}
+	free(dir);
+	return result;
+}
+
+enum md_err
+daemon_new(struct md_config *cfg, struct daemon **out)
+{
+	struct daemon *d;
+	enum md_err err;
+
+	*out = NULL;
+	d = calloc(1, sizeof(*d));
+	if (d == NULL) {
+		config_free(cfg);
+		return MD_ERR_NOMEM;
+	}
+	d->cfg = cfg;
+	set_timezone(cfg->timezone);
+	err = db_open(cfg->database, &d->db);
+	if (err == MD_OK)
+		err = load_calendar(cfg, stderr, &d->cal);
+	if (err == MD_OK)
+		err = sender_new(cfg, d->db, &d->sender);
+	if (err) {
+		daemon_free(d);
+		return err;
+	}
+	*out = d;
+	return MD_OK;
+}
+
+void
+daemon_free(struct daemon *d)
+{
+	if (d == NULL)
+		return;
+	imap_close(d->imap);
+	sender_free(d->sender);
+	calendar_free(d->cal);
+	db_close(d->db);
+	config_free(d->cfg);
+	free(d);
+}
+
+void
+daemon_reload(struct daemon *d, const char *path)
+{
+	struct md_config *cfg = NULL;
+	struct calendar *cal = NULL;
+
+	log_info("reloading %s", path);
+	if (config_load(path, stderr, &cfg) != MD_OK ||
+	    daemon_check_config(cfg, stderr) != MD_OK) {
+		log_warnx("%s has errors; the previous configuration stays in force", path);
+		config_free(cfg);
+		return;
+	}
+	if (strcmp(cfg->database, d->cfg->database) != 0)
+		log_warnx("database path changes only take effect after a restart");
+	if (load_calendar(cfg, stderr, &cal) != MD_OK) {
+		log_warnx("calendars have errors; the previous configuration stays in force");
+		config_free(cfg);
+		return;
+	}
+	/* Keep the open database: its path is the one from the old configuration. */
+	free(cfg->database);
+	cfg->database = strdup(d->cfg->database);
+	if (cfg->database == NULL) {
+		config_free(cfg);
+		calendar_free(cal);
+		return;
+	}
+	calendar_free(d->cal);
+	d->cal = cal;
+	sender_reconfigure(d->sender, cfg);
+	imap_close(d->imap);
+	d->imap = NULL;
+	config_free(d->cfg);
+	d->cfg = cfg;
+	set_timezone(cfg->timezone);
+	log_info("configuration reloaded");
+}
+
+static void
+imap_lost(struct daemon *d, enum md_err err)
+{
+	long pause = RECONNECT_MIN;
+	int i;
+
+	imap_close(d->imap);
+	d->imap = NULL;
+	d->imap_failures++;
+	for (i = 1; i < d->imap_failures && pause < RECONNECT_MAX; i++)
+		pause *= 2;
+	if (pause > RECONNECT_MAX)
+		pause = RECONNECT_MAX;
+	d->imap_retry_at = time(NULL) + pause;
+	/* One line per outage, not one per attempt. */
+	if (!d->imap_down_logged) {
+		log_warnx("IMAP %s:%d: %s; retrying with backoff", d->cfg->imap.host,
+		    d->cfg->imap.port, md_strerror(err));
+		d->imap_down_logged = 1;
+	} else {
+		log_debug("IMAP still unavailable (%s); next try in %ld s", md_strerror(err), pause);
+	}
+}
+
+static enum md_err
+imap_ensure(struct daemon *d)
+{
+	enum md_err err;
+
+	if (d->imap)
+		return MD_OK;
+	if (time(NULL) < d->imap_retry_at)
+		return MD_ERR_TEMP;
+	err = imap_connect(&d->cfg->imap, &d->imap);
+	if (err) {
+		d->imap = NULL;
+		imap_lost(d, err);
+		return err;
+	}
+	if (d->imap_down_logged)
+		log_info("IMAP %s:%d reachable again", d->cfg->imap.host, d->cfg->imap.port);
+	d->imap_failures = 0;
+	d->imap_down_logged = 0;
+	return MD_OK;
+}
+
+struct fetch_ctx {
+	struct daemon *d;
+	struct intake_source src;
+	uint32_t *done;          /* UIDs committed and waiting to be marked */
+	size_t n_done;
+	size_t counts[INTAKE_OVERSIZE + 1];
+	const volatile sig_atomic_t *stop;
+};
+
+static enum md_err
+fetch_record(struct fetch_ctx *fc, uint32_t uid, const struct intake_result *res)
+{
+	fc->done[fc->n_done++] = uid;
+	fc->counts[res->outcome]++;
+	return MD_OK;
+}
+
+static enum md_err
+on_message(uint32_t uid, const char *raw, size_t len, void *arg)
+{
+	struct fetch_ctx *fc = arg;
+	struct intake_env env = { fc->d->cfg, fc->d->db, fc->d->cal };
+	struct intake_result res;
+	enum md_err err;
+
+	if (fc->stop && *fc->stop)
+		return MD_ERR_STATE;
+	fc->src.uid = uid;
+	err = intake_message(&env, &fc->src, raw, len, time(NULL), &res);
+	if (err)
+		return err;
+	return fetch_record(fc, uid, &res);
+}
+
+static enum md_err
+on_oversize(uint32_t uid, size_t size, const char *head, size_t headlen, void *arg)
+{
+	struct fetch_ctx *fc = arg;
+	struct intake_env env = { fc->d->cfg, fc->d->db, fc->d->cal };
+	struct intake_result res;
+	enum md_err err;
+
+	fc->src.uid = uid;
+	err = intake_oversize(&env, &fc->src, size, head, headlen, time(NULL), &res);
+	if (err)
+		return err;
+	return fetch_record(fc, uid, &res);
+}
+
+/* Take in every pending message; each is marked only after its commit. */
+static enum md_err
+take_in(struct daemon *d, const volatile sig_atomic_t *stop)
+{
+	const struct md_config *cfg = d->cfg;
+	struct imap_mailbox_status st;
+	struct imap_fetch_limits lim;
+	struct imap_fetch_handler h;
+	struct fetch_ctx fc;
+	uint32_t *uids = NULL;
+	size_t n = 0, off, chunk;
+	enum md_err err, merr;
+
+	err = imap_ensure(d);
+	if (err)
+		return err;
+	err = imap_select(d->imap, cfg->imap_mailbox, &st);
+	if (err == MD_OK)
+		err = imap_list_pending(d->imap, cfg->imap_processed_folder, &uids, &n);
+	if (err) {
+		imap_lost(d, err);
+		return err;
+	}
+	memset(&fc, 0, sizeof(fc));
+	fc.d = d;
+	fc.src.mailbox = cfg->imap_mailbox;
+	fc.src.uidvalidity = st.uidvalidity;
+	fc.stop = stop;
+	chunk = cfg->imap_fetch_chunk > 0 ? (size_t)cfg->imap_fetch_chunk : 100;
+	fc.done = calloc(chunk, sizeof(*fc.done));
+	if (n && fc.done == NULL) {
+		free(uids);
+		return MD_ERR_NOMEM;
+	}
+	memset(&lim, 0, sizeof(lim));
+	lim.chunk = chunk;
+	lim.max_message_size = cfg->limits.max_message_size;
+	h.message = on_message;
+	h.oversize = on_oversize;
+	h.arg = &fc;
+
+	for (off = 0; off < n && err == MD_OK; off += chunk) {
+		size_t len = n - off < chunk ? n - off : chunk;
+
+		if (stop && *stop)
+			break;
+		fc.n_done = 0;
+		err = imap_fetch(d->imap, uids + off, len, &lim, &h);
+		/* Whatever was committed is marked, also when the chunk stopped early. */
+		if (fc.n_done) {
+			merr = imap_mark_processed(d->imap, fc.done, fc.n_done,
+			    cfg->imap_processed_folder);
+			if (merr && err == MD_OK)
+				err = merr;
+		}
+		if (err == MD_ERR_STATE && stop && *stop)
+			err = MD_OK;	/* stopped between messages on request */
+	}
+	if (err == MD_ERR_TEMP || err == MD_ERR_TLS || err == MD_ERR_LIMIT)
+		imap_lost(d, err);
+	if (n)
+		log_info("mailbox %s: %zu new case(s), %zu automatic, %zu duplicate, "
+		    "%zu already recorded, %zu unfiled, %zu oversize", cfg->imap_mailbox,
+		    fc.counts[INTAKE_NEW_CASE], fc.counts[INTAKE_AUTOMATIC],
+		    fc.counts[INTAKE_DUPLICATE], fc.counts[INTAKE_ALREADY],
+		    fc.counts[INTAKE_UNFILED], fc.counts[INTAKE_OVERSIZE]);
+	free(fc.done);
+	free(uids);
+	return err;
+}
+
+enum md_err
+daemon_run_once(struct daemon *d, const volatile sig_atomic_t *stop)
+{
+	struct sender_stats stats;
+	enum md_err in_err, out_err;
+
+	in_err = take_in(d, stop);
+	if (in_err && in_err != MD_ERR_TEMP && in_err != MD_ERR_TLS && in_err != MD_ERR_AUTH)
+		log_warnx("taking in mail stopped: %s", md_strerror(in_err));
+	out_err = sender_flush(d->sender, stop, &stats);
+	d->outbox_pending = out_err != MD_OK || stats.retried > 0;
+	if (stats.sent || stats.failed || stats.retried)
+		log_info("outbox: %zu sent, %zu deferred, %zu failed", stats.sent, stats.retried,
+		    stats.failed);
+	if (in_err == MD_ERR_IO || in_err == MD_ERR_DB)
+		return in_err;
+	if (in_err || out_err || d->outbox_pending)
+		return in_err ? in_err : out_err ? out_err : MD_ERR_TEMP;
+	return MD_OK;
+}
+
+/* Sleep up to ms, waking early for a signal. */
+static void
+nap(int ms, const volatile sig_atomic_t *wake)
+{
+	while (ms > 0 && !*wake) {
+		int step = ms < 200 ? ms : 200;
+
+		poll(NULL, 0, step);
+		ms -= step;
+	}
+}
+
+void
+daemon_wait(struct daemon *d, const volatile sig_atomic_t *wake)
+{
+	enum imap_idle_result why;
+	long wait_ms = (long)d->cfg->poll_interval * 1000;
+	enum md_err err;
+
+	/* Retry deferred notices and reconnect no later than their time. */
+	if (d->outbox_pending && wait_ms > 30000)
+		wait_ms = 30000;
+	if (d->imap == NULL) {
+		long until = (long)(d->imap_retry_at - time(NULL)) * 1000;
+
+		nap((int)(until > 0 && until < wait_ms ? until : wait_ms), wake);
+		return;
+	}
+	if (!d->cfg->imap_idle || !imap_has_idle(d->imap)) {
+		nap((int)wait_ms, wake);
+		return;
+	}
+	if (wait_ms > IDLE_MAX_MS)
+		wait_ms = IDLE_MAX_MS;
+	err = imap_idle_wait(d->imap, (int)wait_ms, wake, &why);
+	if (err)
+		imap_lost(d, err);
+}

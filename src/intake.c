@@ -1,0 +1,376 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "autodetect.h"
+#include "buf.h"
+#include "deadline.h"
+#include "intake.h"
+#include "log.h"
+#include "member.h"
+#include "message.h"
+#include "msgstore.h"
+#include "notify.h"
+
+/* References copied into a notice: the member's chain plus their message. */
+#define INTAKE_MAX_REFS 21
+
+const char *
+intake_outcome_name(enum intake_outcome outcome)
+{
+	switch (outcome) {
+	case INTAKE_NEW_CASE:  return "new-case";
+	case INTAKE_AUTOMATIC: return "automatic";
+	case INTAKE_DUPLICATE: return "duplicate";
+	case INTAKE_ALREADY:   return "already-recorded";
+	case INTAKE_UNFILED:   return "unfiled";
+	case INTAKE_OVERSIZE:  return "oversize";
+	}
+	return "unknown";
+}
+
+static void
+limits_from_config(const struct md_config *cfg, struct message_limits *lim)
+{
+	lim->max_message_size = cfg->limits.max_message_size;
+	lim->max_header_count = cfg->limits.max_header_count;
+	lim->max_line_length = cfg->limits.max_line_length;
+	lim->max_mime_depth = cfg->limits.max_mime_depth;
+	lim->max_mime_parts = cfg->limits.max_mime_parts;
+	lim->max_attachment_size = cfg->limits.max_attachment_size;
+	lim->max_text_size = cfg->limits.max_text_size;
+}
+
+/* Local date and time for notices, in the process time zone (the configured one). */
+static void
+format_local(time_t t, const char *lang, char *dst, size_t dstlen)
+{
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL) {
+		snprintf(dst, dstlen, "%lld", (long long)t);
+		return;
+	}
+	if (strcmp(lang, "en") == 0)
+		strftime(dst, dstlen, "%d %B %Y %H:%M", &tm);
+	else
+		snprintf(dst, dstlen, "%d年%d月%d日 %02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+		    tm.tm_mday, tm.tm_hour, tm.tm_min);
+}
+
+static int
+local_year(time_t t)
+{
+	struct tm tm;
+
+	return localtime_r(&t, &tm) ? tm.tm_year + 1900 : 1970;
+}
+
+/*
+ * Has this message been recorded before? The mailbox UID catches a crash
+ * between commit and marking; Message-ID and content hash catch the same
+ * message fetched again under a new UIDVALIDITY or delivered twice.
+ */
+static enum md_err
+find_recorded(struct db *db, const struct intake_source *src, const struct message *msg,
+    const char *raw, size_t len, enum intake_outcome *outcome, int64_t *row)
+{
+	char sha[MSGSTORE_SHA256_HEX];
+	enum md_err err;
+
+	err = msgstore_find_uid(db, src->mailbox, src->uidvalidity, src->uid, row);
+	if (err != MD_ERR_NOTFOUND) {
+		*outcome = INTAKE_ALREADY;
+		return err;
+	}
+	if (msg && msg->message_id) {
+		err = msgstore_find_message_id(db, msg->message_id, row);
+		if (err != MD_ERR_NOTFOUND) {
+			*outcome = INTAKE_DUPLICATE;
+			return err;
+		}
+	}
+	err = msgstore_sha256_hex(raw, len, sha);
+	if (err)
+		return err;
+	err = msgstore_find_sha256(db, sha, row);
+	if (err != MD_ERR_NOTFOUND) {
+		*outcome = INTAKE_DUPLICATE;
+		return err;
+	}
+	return MD_ERR_NOTFOUND;
+}
+
+static enum md_err
+record_message(struct db *db, const struct intake_source *src, const char *raw, size_t len,
+    const struct message *msg, time_t now, int64_t *row)
+{
+	struct msgstore_new rec;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.mailbox = src->mailbox;
+	rec.uidvalidity = src->uidvalidity;
+	rec.uid = src->uid;
+	rec.raw = raw;
+	rec.raw_len = len;
+	rec.msg = msg;
+	rec.received_at = now;
+	return msgstore_insert(db, &rec, row);
+}
+
+static enum md_err
+advance_mailbox(struct db *db, const struct intake_source *src, time_t now)
+{
+	struct mailbox_state st;
+	enum md_err err;
+
+	err = msgstore_mailbox_get(db, src->mailbox, &st);
+	if (err == MD_ERR_NOTFOUND) {
+		memset(&st, 0, sizeof(st));
+		err = MD_OK;
+	}
+	if (err)
+		return err;
+	if (st.uidvalidity != src->uidvalidity) {
+		st.uidvalidity = src->uidvalidity;
+		st.last_uid = 0;
+	}
+	if (src->uid > st.last_uid)
+		st.last_uid = src->uid;
+	st.last_poll_at = now;
+	return msgstore_mailbox_set(db, src->mailbox, &st);
+}
+
+/* The acknowledgement (回执) of art. 9: case number and review deadline. */
+static enum md_err
+queue_ack(const struct intake_env *env, const struct message *msg, int64_t case_id,
+    const char *number, const struct member *m, time_t now)
+{
+	const struct md_config *cfg = env->cfg;
+	const char *refs[INTAKE_MAX_REFS];
+	struct template_var vars[12];
+	struct notify_request rq;
+	struct buf due;
+	char tag[CASE_NUMBER_MAX + 2], submitted[64];
+	time_t review_due = 0;
+	size_t nrefs = 0, i, first;
+	int uncovered = 0;
+	enum md_err err;
+
+	buf_init(&due, 256);
+	err = deadline_due(env->cal, cfg->timezone, DEADLINE_REVIEW, now, &review_due, &uncovered);
+	if (err == MD_OK)
+		err = deadline_format(review_due, cfg->timezone, cfg->language, &due);
+	if (err) {
+		buf_free(&due);
+		return err;
+	}
+	snprintf(tag, sizeof(tag), "[%s]", number);
+	format_local(now, cfg->language, submitted, sizeof(submitted));
+
+	i = 0;
+	vars[i].name = "case_number";    vars[i++].value = number;
+	vars[i].name = "case_tag";       vars[i++].value = tag;
+	vars[i].name = "subject";        vars[i++].value = msg->subject;
+	vars[i].name = "submitted_at";   vars[i++].value = submitted;
+	vars[i].name = "review_due";     vars[i++].value = due.data;
+	vars[i].name = "requester_name";
+	vars[i++].value = m ? m->name : msg->from_name;
+	vars[i].name = "requester_unit"; vars[i++].value = m ? m->unit_name : "";
+	vars[i].name = "requester_phone"; vars[i++].value = m ? m->phone : "";
+
+	/* Keep the thread root and the latest references, then the member's own message. */
+	first = msg->n_references > INTAKE_MAX_REFS - 1 ?
+	    msg->n_references - (INTAKE_MAX_REFS - 2) : 1;
+	if (msg->n_references)
+		refs[nrefs++] = msg->references[0];
+	for (; first < msg->n_references; first++)
+		refs[nrefs++] = msg->references[first];
+	if (msg->message_id)
+		refs[nrefs++] = msg->message_id;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.case_id = case_id;
+	rq.kind = "ack";
+	rq.template_name = "ack";
+	rq.vars = vars;
+	rq.nvars = i;
+	rq.to_addr = msg->from_addr;
+	rq.to_name = m ? m->name : msg->from_name;
+	rq.in_reply_to = msg->message_id;
+	rq.references = refs;
+	rq.n_references = nrefs;
+	rq.thread_root = msg->message_id;
+	rq.thread_time = now;
+	rq.thread_topic = msg->subject;
+	rq.auto_submitted = NOTICE_AUTO_REPLIED;
+	err = notify_queue(cfg, env->db, &rq, now, NULL);
+	if (err == MD_OK) {
+		char detail[160];
+
+		snprintf(detail, sizeof(detail), "review due %s", due.data);
+		err = case_add_event(env->db, case_id, now, "deadline", "system", detail, 0, NULL);
+	}
+	buf_free(&due);
+	return err;
+}
+
+static enum md_err
+register_case(const struct intake_env *env, const struct message *msg, int64_t row,
+    time_t now, struct intake_result *res)
+{
+	struct member *m = NULL;
+	struct case_new cn;
+	enum md_err err;
+
+	err = member_find_by_address(env->db, msg->from_addr, &m);
+	if (err && err != MD_ERR_NOTFOUND)
+		return err;
+
+	memset(&cn, 0, sizeof(cn));
+	cn.prefix = env->cfg->case_prefix;
+	cn.year = local_year(now);
+	cn.subject = msg->subject;
+	cn.text = msg->text;
+	cn.channel = "email";
+	cn.member_id = m ? m->id : 0;
+	cn.requester_name = m ? m->name : msg->from_name;
+	cn.requester_unit = m ? m->unit_name : "";
+	cn.requester_email = msg->from_addr;
+	cn.requester_phone = m && m->phone[0] ? m->phone : NULL;
+	cn.submitted_at = now;
+	cn.actor = msg->from_addr;
+	cn.message_id = row;
+	err = case_create(env->db, &cn, now, &res->case_id, res->case_number);
+	if (err == MD_OK)
+		err = msgstore_set_case(env->db, row, res->case_id);
+	if (err == MD_OK)
+		err = queue_ack(env, msg, res->case_id, res->case_number, m, now);
+	member_free(m);
+	return err;
+}
+
+static enum md_err
+classify_automatic(const struct intake_env *env, const struct message *msg, const char *raw,
+    size_t len, struct auto_verdict *v)
+{
+	struct autodetect_config ac;
+	const char *own[1];
+
+	autodetect_config_default(&ac);
+	ac.loop_domain = env->cfg->message_id_domain;
+	own[0] = env->cfg->smtp_from;
+	ac.own_addresses = own;
+	ac.n_own_addresses = 1;
+	return autodetect_check(msg, raw, len, &ac, v);
+}
+
+enum md_err
+intake_message(const struct intake_env *env, const struct intake_source *src,
+    const char *raw, size_t len, time_t now, struct intake_result *res)
+{
+	struct message_limits lim;
+	struct message *msg = NULL;
+	struct auto_verdict verdict;
+	char esc[256];
+	enum md_err err;
+
+	memset(res, 0, sizeof(*res));
+	memset(&verdict, 0, sizeof(verdict));
+	limits_from_config(env->cfg, &lim);
+	/* Parse before the transaction so the write lock is held briefly. */
+	err = message_parse(raw, len, &lim, &msg);
+	if (err == MD_ERR_LIMIT)
+		return intake_oversize(env, src, len, raw, len < 65536 ? len : 65536, now, res);
+	if (err)
+		return err;
+	err = classify_automatic(env, msg, raw, len, &verdict);
+	if (err)
+		goto out;
+
+	err = db_begin(env->db);
+	if (err)
+		goto out;
+	err = find_recorded(env->db, src, msg, raw, len, &res->outcome, &res->message_row);
+	if (err == MD_OK) {
+		err = advance_mailbox(env->db, src, now);
+		goto commit;
+	}
+	if (err != MD_ERR_NOTFOUND)
+		goto rollback;
+
+	err = record_message(env->db, src, raw, len, msg, now, &res->message_row);
+	if (err)
+		goto rollback;
+	if (verdict.is_automatic) {
+		res->outcome = INTAKE_AUTOMATIC;
+		log_info("uid %u: automatic mail (%s): %s", src->uid, verdict.kind, verdict.reason);
+	} else if (msg->from_addr == NULL || !notice_address_valid(msg->from_addr)) {
+		res->outcome = INTAKE_UNFILED;
+		log_warnx("uid %u: no usable sender address; kept without a case", src->uid);
+	} else {
+		res->outcome = INTAKE_NEW_CASE;
+		err = register_case(env, msg, res->message_row, now, res);
+		if (err)
+			goto rollback;
+	}
+	err = advance_mailbox(env->db, src, now);
+commit:
+	if (err)
+		goto rollback;
+	err = db_commit(env->db);
+	if (err)
+		goto rollback;
+	if (res->outcome == INTAKE_NEW_CASE)
+		log_info("uid %u: case %s registered for %s", src->uid, res->case_number,
+		    log_escape(esc, sizeof(esc), msg->from_addr));
+	goto out;
+rollback:
+	db_rollback(env->db);
+	memset(res, 0, sizeof(*res));
+	log_warnx("uid %u: not taken in: %s%s%s", src->uid, md_strerror(err),
+	    db_errmsg(env->db)[0] ? ": " : "", db_errmsg(env->db));
+out:
+	autodetect_verdict_free(&verdict);
+	message_free(msg);
+	return err;
+}
+
+enum md_err
+intake_oversize(const struct intake_env *env, const struct intake_source *src, size_t size,
+    const char *head, size_t headlen, time_t now, struct intake_result *res)
+{
+	struct message *msg = NULL;
+	enum md_err err;
+
+	memset(res, 0, sizeof(*res));
+	/* The head alone still names the sender and subject for the secretariat. */
+	if (message_parse(head, headlen, NULL, &msg) != MD_OK)
+		msg = NULL;
+	err = db_begin(env->db);
+	if (err)
+		goto out;
+	err = msgstore_find_uid(env->db, src->mailbox, src->uidvalidity, src->uid,
+	    &res->message_row);
+	if (err == MD_OK) {
+		res->outcome = INTAKE_ALREADY;
+	} else if (err == MD_ERR_NOTFOUND) {
+		res->outcome = INTAKE_OVERSIZE;
+		err = record_message(env->db, src, head, headlen, msg, now, &res->message_row);
+	}
+	if (err == MD_OK)
+		err = advance_mailbox(env->db, src, now);
+	if (err == MD_OK)
+		err = db_commit(env->db);
+	if (err) {
+		db_rollback(env->db);
+		memset(res, 0, sizeof(*res));
+		goto out;
+	}
+	log_warnx("uid %u: message of %zu bytes is over the limit of %zu; its head is kept, "
+	    "the message stays in the mailbox's processed folder", src->uid, size,
+	    env->cfg->limits.max_message_size);
+out:
+	message_free(msg);
+	return err;
+}

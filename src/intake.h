@@ -1,0 +1,76 @@
+/*
+ * Taking in one message from the chamber's mailbox. Everything a message
+ * causes — its record, its case, the case's events, the notices it
+ * triggers — is written in one transaction. The caller marks the message
+ * on the IMAP server only after that transaction committed, so a stop at
+ * any moment leaves either nothing (the message is fetched again) or
+ * everything (the message is recognised and only marked).
+ */
+#ifndef MD_INTAKE_H
+#define MD_INTAKE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "calendar.h"
+#include "case.h"
+#include "config.h"
+#include "db.h"
+#include "error.h"
+
+/* What the daemon hands intake: all borrowed, none modified. */
+struct intake_env {
+	const struct md_config *cfg;
+	struct db *db;
+	const struct calendar *cal;   /* NULL: weekends only */
+};
+
+/* Where a message in the mailbox came from, for the duplicate check. */
+struct intake_source {
+	const char *mailbox;
+	uint32_t uidvalidity;
+	uint32_t uid;
+};
+
+enum intake_outcome {
+	INTAKE_NEW_CASE,     /* a new case was registered and acknowledged */
+	INTAKE_AUTOMATIC,    /* automatic mail (bounce, auto-reply, list): recorded, not answered */
+	INTAKE_DUPLICATE,    /* same Message-ID or content as a recorded message: not recorded again */
+	INTAKE_ALREADY,      /* this mailbox UID was recorded before (e.g. a crash before marking) */
+	INTAKE_UNFILED,      /* recorded without a case (no usable sender address) */
+	INTAKE_OVERSIZE      /* too large to read: the head is recorded, the message stays on the server */
+};
+
+struct intake_result {
+	enum intake_outcome outcome;
+	int64_t message_row;                /* 0 when nothing was recorded */
+	int64_t case_id;                    /* 0 when no case is involved */
+	char case_number[CASE_NUMBER_MAX];  /* "" when no case is involved */
+};
+
+/* A short English name for an outcome, for logs ("new-case", ...). */
+const char *intake_outcome_name(enum intake_outcome outcome);
+
+/*
+ * Take in the message raw (len bytes) fetched from src at time now.
+ * On MD_OK everything is committed and *res says what happened; on an
+ * error nothing is written (the transaction is rolled back) and the
+ * message must not be marked on the server.
+ * Errors: MD_ERR_TEMP (database busy), MD_ERR_IO (disk full, read-only),
+ * MD_ERR_DB, MD_ERR_NOMEM, MD_ERR_INPUT (a template could not be rendered:
+ * a configuration problem).
+ */
+enum md_err intake_message(const struct intake_env *env, const struct intake_source *src,
+    const char *raw, size_t len, time_t now, struct intake_result *res);
+
+/*
+ * Record a message too large to read (size bytes as the server reports
+ * it, of which head is the first headlen bytes) so that the secretariat
+ * learns of it; the message itself stays on the server. Same transaction
+ * and error rules as intake_message().
+ */
+enum md_err intake_oversize(const struct intake_env *env, const struct intake_source *src,
+    size_t size, const char *head, size_t headlen, time_t now, struct intake_result *res);
+
+#endif

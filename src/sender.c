@@ -1,0 +1,139 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "case.h"
+#include "log.h"
+#include "outbox.h"
+#include "sender.h"
+#include "smtp.h"
+
+struct sender {
+	const struct md_config *cfg;   /* borrowed */
+	struct db *db;                 /* borrowed */
+	struct smtp_client *smtp;      /* owned; NULL until first needed */
+};
+
+enum md_err
+sender_new(const struct md_config *cfg, struct db *db, struct sender **out)
+{
+	struct sender *s;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return MD_ERR_NOMEM;
+	s->cfg = cfg;
+	s->db = db;
+	*out = s;
+	return MD_OK;
+}
+
+enum md_err
+sender_reconfigure(struct sender *s, const struct md_config *cfg)
+{
+	smtp_client_free(s->smtp);
+	s->smtp = NULL;
+	s->cfg = cfg;
+	return MD_OK;
+}
+
+void
+sender_free(struct sender *s)
+{
+	if (s == NULL)
+		return;
+	smtp_client_free(s->smtp);
+	free(s);
+}
+
+long
+sender_backoff(int attempts, long cap)
+{
+	long pause = 30;
+	int i;
+
+	for (i = 0; i < attempts && pause < cap; i++)
+		pause *= 2;
+	return pause < cap ? pause : cap;
+}
+
+/* Record a notice that will never be delivered on its case, for the staff. */
+static void
+note_failure(struct db *db, const struct outbox_item *it, const char *why, time_t now)
+{
+	char detail[OUTBOX_ERROR_MAX + 256];
+
+	if (it->case_id == 0)
+		return;
+	snprintf(detail, sizeof(detail), "%s to %s (Message-ID <%s>) not delivered: %s",
+	    it->kind, it->rcpt, it->message_id, why);
+	if (case_add_event(db, it->case_id, now, "notice-failed", "system", detail, 0, NULL))
+		log_warnx("cannot record the failed notice on its case: %s", db_errmsg(db));
+}
+
+enum md_err
+sender_flush(struct sender *s, const volatile sig_atomic_t *stop, struct sender_stats *stats)
+{
+	struct outbox_item *it = NULL;
+	char errbuf[512];
+	enum md_err err, sent;
+	time_t now;
+
+	memset(stats, 0, sizeof(*stats));
+	for (;;) {
+		if (stop && *stop)
+			return MD_OK;
+		now = time(NULL);
+		err = outbox_next_due(s->db, now, &it);
+		if (err == MD_ERR_NOTFOUND)
+			return MD_OK;
+		if (err)
+			return err;
+		if (s->smtp == NULL) {
+			err = smtp_client_new(&s->cfg->smtp, s->cfg->smtp_helo, &s->smtp);
+			if (err) {
+				outbox_item_free(it);
+				return err;
+			}
+		}
+		errbuf[0] = '\0';
+		sent = smtp_send(s->smtp, it->mail_from, it->rcpt, it->data, it->len, errbuf,
+		    sizeof(errbuf));
+		now = time(NULL);
+		if (sent == MD_OK) {
+			err = outbox_mark_sent(s->db, it->id, now);
+			stats->sent++;
+			log_debug("notice %s sent to %s", it->kind, it->rcpt);
+		} else if (sent == MD_ERR_FINAL || sent == MD_ERR_INPUT || sent == MD_ERR_LIMIT ||
+		    it->attempts + 1 >= s->cfg->outbox_max_attempts) {
+			log_warnx("notice %s to %s failed for good: %s", it->kind, it->rcpt, errbuf);
+			err = db_begin(s->db);
+			if (err == MD_OK)
+				err = outbox_mark_failed(s->db, it->id, errbuf);
+			if (err == MD_OK)
+				note_failure(s->db, it, errbuf, now);
+			err = err ? err : db_commit(s->db);
+			if (err)
+				db_rollback(s->db);
+			stats->failed++;
+		} else {
+			long pause = sender_backoff(it->attempts, s->cfg->outbox_retry_max);
+
+			err = outbox_mark_retry(s->db, it->id, now + pause, errbuf);
+			stats->retried++;
+			/* Without a reply code the server itself is away: stop this round. */
+			if (err == MD_OK && smtp_last_code(s->smtp) == 0) {
+				log_warnx("SMTP server %s:%d unreachable (%s); %s waits %ld s",
+				    s->cfg->smtp.host, s->cfg->smtp.port, errbuf, it->kind, pause);
+				outbox_item_free(it);
+				return MD_ERR_TEMP;
+			}
+			log_warnx("notice %s to %s deferred %ld s: %s", it->kind, it->rcpt, pause,
+			    errbuf);
+		}
+		outbox_item_free(it);
+		it = NULL;
+		if (err)
+			return err;
+	}
+}
