@@ -160,6 +160,18 @@ utf8_cut(const char *str, size_t len)
 }
 
 enum md_err
+utf8_append_fit(struct buf *out, const char *s, size_t len)
+{
+	size_t room = out->limit - out->len;
+	enum md_err err;
+
+	if (len <= room)
+		return buf_append(out, s, len);
+	err = buf_append(out, s, utf8_cut(s, room));
+	return err ? err : MD_ERR_LIMIT;
+}
+
+enum md_err
 utf8_sanitize(const char *str, size_t len, struct buf *out, unsigned *status)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -172,7 +184,7 @@ utf8_sanitize(const char *str, size_t len, struct buf *out, unsigned *status)
 			i += n;
 			continue;
 		}
-		err = buf_append(out, s + start, i - start);
+		err = utf8_append_fit(out, (const char *)s + start, i - start);
 		if (err)
 			return err;
 		err = buf_puts(out, "\xef\xbf\xbd");
@@ -182,7 +194,7 @@ utf8_sanitize(const char *str, size_t len, struct buf *out, unsigned *status)
 		i++;
 		start = i;
 	}
-	return buf_append(out, s + start, i - start);
+	return utf8_append_fit(out, (const char *)s + start, i - start);
 }
 
 /* Lower-case label without quotes and blanks into dst; -1 when malformed. */
@@ -277,7 +289,7 @@ iconv_convert(const char *from, const char *in, size_t len, struct buf *out, int
 		op = tmp;
 		ol = sizeof(tmp);
 		r = iconv(cd, &ip, &il, &op, &ol);
-		err = buf_append(out, tmp, sizeof(tmp) - ol);
+		err = utf8_append_fit(out, tmp, sizeof(tmp) - ol);
 		if (err)
 			goto out;
 		if (r != (size_t)-1)
@@ -301,7 +313,7 @@ iconv_convert(const char *from, const char *in, size_t len, struct buf *out, int
 	op = tmp;
 	ol = sizeof(tmp);
 	iconv(cd, NULL, NULL, &op, &ol);
-	err = buf_append(out, tmp, sizeof(tmp) - ol);
+	err = utf8_append_fit(out, tmp, sizeof(tmp) - ol);
  out:
 	iconv_close(cd);
 	return err;
@@ -347,7 +359,7 @@ convert_guess(const char *in, size_t len, struct buf *out, unsigned *status)
 	enum md_err err;
 
 	if (utf8_valid(in, len))
-		return buf_append(out, in, len);
+		return utf8_append_fit(out, in, len);
 	err = iconv_convert("GB18030", in, len, out, 1, status);
 	if (err != MD_ERR_INPUT) {
 		if (err == MD_OK)

@@ -39,6 +39,12 @@ int utf8_valid(const char *s, size_t len);
 size_t utf8_cut(const char *s, size_t len);
 
 /*
+ * Append as much of the UTF-8 text s[0..len) to out as fits, cut on a
+ * character boundary. MD_ERR_LIMIT when it had to cut, MD_ERR_NOMEM.
+ */
+enum md_err utf8_append_fit(struct buf *out, const char *s, size_t len);
+
+/*
  * Append s[0..len) to out with every ill-formed UTF-8 sequence replaced by
  * U+FFFD; sets CHARSET_LOSSY in *status when it replaced anything.
  * MD_ERR_LIMIT when out is full (what fitted is kept), MD_ERR_NOMEM.

@@ -65,7 +65,7 @@ put(struct html_state *st, const char *s, size_t n)
 {
 	if (st->err || n == 0)
 		return;
-	st->err = buf_append(st->out, s, n);
+	st->err = utf8_append_fit(st->out, s, n);
 }
 
 static void
@@ -230,7 +230,7 @@ tidy(const char *s, size_t len, struct buf *out)
 			if (blank_run > 0 && (err = buf_putc(out, '\n')))
 				return err;
 		}
-		if ((err = buf_append(out, s + line, end - line)))
+		if ((err = utf8_append_fit(out, s + line, end - line)))
 			return err;
 		started = 1;
 		blank_run = 0;
