@@ -12,6 +12,7 @@
 #include "imap.h"
 #include "intake.h"
 #include "log.h"
+#include "outbox.h"
 #include "sender.h"
 #include "template.h"
 
@@ -337,13 +338,16 @@ enum md_err
 daemon_run_once(struct daemon *d, const volatile sig_atomic_t *stop)
 {
 	struct sender_stats stats;
+	struct outbox_counts oc;
 	enum md_err in_err, out_err;
 
 	in_err = take_in(d, stop);
 	if (in_err && in_err != MD_ERR_TEMP && in_err != MD_ERR_TLS && in_err != MD_ERR_AUTH)
 		log_warnx("taking in mail stopped: %s", md_strerror(in_err));
 	out_err = sender_flush(d->sender, stop, &stats);
-	d->outbox_pending = out_err != MD_OK || stats.retried > 0;
+	/* Deferred notices count as work waiting, for --once's exit status too. */
+	d->outbox_pending = out_err != MD_OK || stats.retried > 0 ||
+	    (outbox_counts(d->db, &oc) == MD_OK && oc.queued > 0);
 	if (stats.sent || stats.failed || stats.retried)
 		log_info("outbox: %zu sent, %zu deferred, %zu failed", stats.sent, stats.retried,
 		    stats.failed);

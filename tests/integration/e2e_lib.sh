@@ -114,6 +114,7 @@ e2e_sql()
 import sqlite3, sys
 con = sqlite3.connect(sys.argv[1], timeout=10)
 rows = con.execute(sys.argv[2]).fetchall()
+con.commit()
 print("\n".join("|".join("" if v is None else str(v) for v in r) for r in rows))
 PY
 }
