@@ -520,6 +520,25 @@ imap_uid_set(const uint32_t *uids, size_t n)
 	return set;
 }
 
+static struct mailimap_set *
+imap_item_set(const struct imap_item *items, size_t n)
+{
+	struct mailimap_set *set;
+	size_t i;
+
+	set = mailimap_set_new_empty();
+	if (set == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (mailimap_set_add_single(set, items[i].uid) !=
+		    MAILIMAP_NO_ERROR) {
+			mailimap_set_free(set);
+			return NULL;
+		}
+	}
+	return set;
+}
+
 /* Pull UID, RFC822.SIZE and the body section out of one FETCH response. */
 static void
 imap_msg_att(struct mailimap_msg_att *att, uint32_t *uid, size_t *size,
@@ -567,20 +586,15 @@ imap_fetch_sizes(struct imap_conn *c, struct imap_item *items, size_t n)
 	struct mailimap_set *set = NULL;
 	clist *result = NULL;
 	clistiter *it;
-	uint32_t *uids = NULL;
 	enum md_err err = MD_ERR_NOMEM;
 	size_t i;
 	int r;
 
-	uids = calloc(n, sizeof(*uids));
-	if (uids == NULL)
-		goto out;
 	for (i = 0; i < n; i++) {
-		uids[i] = items[i].uid;
 		items[i].present = 0;
 		items[i].size = 0;
 	}
-	set = imap_uid_set(uids, n);
+	set = imap_item_set(items, n);
 	ft = mailimap_fetch_type_new_fetch_att_list_empty();
 	if (set == NULL || ft == NULL ||
 	    mailimap_fetch_type_new_fetch_att_list_add(ft,
@@ -614,7 +628,6 @@ out:
 		mailimap_fetch_type_free(ft);
 	if (set)
 		mailimap_set_free(set);
-	free(uids);
 	return err;
 }
 
@@ -634,19 +647,13 @@ imap_fetch_bodies(struct imap_conn *c, const struct imap_item *items,
 	struct mailimap_set *set = NULL;
 	clist *result = NULL;
 	clistiter *it;
-	uint32_t *uids = NULL;
 	enum md_err err = MD_ERR_NOMEM;
 	size_t i, budget = 0, head = oversize ? lim->head_bytes : 0;
 	int r;
 
-	uids = calloc(n, sizeof(*uids));
-	if (uids == NULL)
-		goto out;
-	for (i = 0; i < n; i++) {
-		uids[i] = items[i].uid;
+	for (i = 0; i < n; i++)
 		budget += (head ? head : items[i].size) + IMAP_RX_PER_MESSAGE;
-	}
-	set = imap_uid_set(uids, n);
+	set = imap_item_set(items, n);
 	ft = mailimap_fetch_type_new_fetch_att_list_empty();
 	sec = mailimap_section_new(NULL);
 	if (set == NULL || ft == NULL || sec == NULL)
@@ -719,7 +726,6 @@ out:
 		mailimap_fetch_type_free(ft);
 	if (set)
 		mailimap_set_free(set);
-	free(uids);
 	return err;
 }
 
@@ -955,11 +961,7 @@ imap_idle_poll(struct imap_conn *c, long deadline, long renew_at,
 		if (c->imap->imap_stream->read_buffer_len > 0)
 			return 1;
 		now = now_ms();
-		if (now >= deadline) {
-			*why = IMAP_IDLE_TIMEOUT;
-			return 0;
-		}
-		if (now >= renew_at) {
+		if (now >= deadline || now >= renew_at) {
 			*why = IMAP_IDLE_TIMEOUT;
 			return 0;
 		}

@@ -328,6 +328,70 @@ expect "IMAPS session works end to end" '^4 5$' \
     bash -c '"$@" | tr "\n" " " | sed "s/ $//"' _ "$PROBE" -h 127.0.0.1 \
     -p "$MS_IMAPS_PORT" -t tls -c "$MS_CA_FILE" "${TLSA[@]}" list
 
+# --- a lying server: literal far beyond the announced RFC822.SIZE -------
+liar_port="$(ms_free_ports 1)"
+"$MS_PYTHON" - "$liar_port" > "$WORK/liar.log" 2>&1 <<'EOF' &
+import socket, sys
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", int(sys.argv[1])))
+srv.listen(1)
+print("listening", flush=True)
+conn, _ = srv.accept()
+f = conn.makefile("rb")
+conn.sendall(b"* OK [CAPABILITY IMAP4rev1] liar ready\r\n")
+sent = 0
+while True:
+    line = f.readline()
+    if not line:
+        break
+    tag, cmd = line.split(b" ", 2)[:2]
+    up = line.upper()
+    if cmd.upper() == b"LOGOUT":
+        conn.sendall(b"* BYE\r\n" + tag + b" OK bye\r\n")
+        break
+    if cmd.upper() == b"CAPABILITY":
+        conn.sendall(b"* CAPABILITY IMAP4rev1 IDLE\r\n" + tag + b" OK done\r\n")
+    elif cmd.upper() == b"SELECT":
+        conn.sendall(b"* 1 EXISTS\r\n* OK [UIDVALIDITY 7] x\r\n"
+                     b"* OK [UIDNEXT 2] x\r\n" + tag + b" OK [READ-WRITE] done\r\n")
+    elif b"SEARCH" in up:
+        conn.sendall(b"* SEARCH 1\r\n" + tag + b" OK done\r\n")
+    elif b"RFC822.SIZE" in up:
+        conn.sendall(b"* 1 FETCH (UID 1 RFC822.SIZE 100)\r\n" + tag + b" OK done\r\n")
+    elif b"BODY.PEEK" in up:
+        n = 50 * 1024 * 1024
+        try:
+            conn.sendall(b"* 1 FETCH (UID 1 BODY[] {%d}\r\n" % n)
+            chunk = b"x" * 65536
+            while sent < n:
+                conn.sendall(chunk)
+                sent += len(chunk)
+        except OSError:
+            pass
+        break
+    else:
+        conn.sendall(tag + b" OK done\r\n")
+print("sent", sent, flush=True)
+EOF
+LIAR_PID=$!
+t=$(( $(now_ms) + 10000 ))
+until grep -q listening "$WORK/liar.log" || [ "$(now_ms)" -gt $t ]; do
+	sleep 0.02
+done
+mkdir -p "$WORK/got-liar"
+expect "literal past the announced size cut off as MD_ERR_LIMIT" \
+    '^error MD_ERR_LIMIT$' "$PROBE" -h 127.0.0.1 -p "$liar_port" \
+    -u x -w y -s 1000000 fetch "$WORK/got-liar"
+wait "$LIAR_PID" 2>/dev/null
+sent="$(sed -n 's/^sent //p' "$WORK/liar.log")"
+if [ -n "$sent" ] && [ "$sent" -lt $((20 * 1024 * 1024)) ] &&
+    [ -z "$(ls "$WORK/got-liar")" ]; then
+	pass "connection cut after $sent of 52428800 bytes, nothing delivered"
+else
+	fail "connection cut early, nothing delivered" "sent '$sent'"
+fi
+
 # --- error classes (wrong password last: Dovecot then delays logins) ----
 closed="$(ms_free_ports 1)"
 expect "closed port is MD_ERR_TEMP" '^error MD_ERR_TEMP$' \
