@@ -91,6 +91,26 @@ validate_positive(cfg_t *cfg, cfg_opt_t *opt)
 }
 
 static int
+validate_hour(cfg_t *cfg, cfg_opt_t *opt)
+{
+	long h = last_int(opt);
+
+	if (h < -1 || h > 23)
+		config_complain(cfg, "%s: %ld is not an hour 0-23 (or -1 for none)", opt->name, h);
+	return 0;
+}
+
+static int
+validate_not_negative(cfg_t *cfg, cfg_opt_t *opt)
+{
+	long n = last_int(opt);
+
+	if (n < 0 || n > 365)
+		config_complain(cfg, "%s: %ld must be between 0 and 365", opt->name, n);
+	return 0;
+}
+
+static int
 validate_tls_mode(cfg_t *cfg, cfg_opt_t *opt)
 {
 	const char *s = last_str(opt);
@@ -262,6 +282,20 @@ static cfg_opt_t limits_opts[] = {
 	CFG_END()
 };
 
+static cfg_opt_t handling_opts[] = {
+	CFG_INT("feedback_close_days", 5, CFGF_NONE),
+	CFG_INT("reminder_workdays", 1, CFGF_NONE),
+	CFG_INT("digest_hour", 8, CFGF_NONE),
+	CFG_INT("duplicate_window_days", 14, CFGF_NONE),
+	CFG_END()
+};
+
+static cfg_opt_t rate_opts[] = {
+	CFG_INT("per_recipient_hour", 10, CFGF_NONE),
+	CFG_INT("per_case_day", 10, CFGF_NONE),
+	CFG_END()
+};
+
 static cfg_opt_t root_opts[] = {
 	CFG_STR("chamber_name", "商会", CFGF_NONE),
 	CFG_STR("case_prefix", "MD", CFGF_NONE),
@@ -279,6 +313,9 @@ static cfg_opt_t root_opts[] = {
 	CFG_SEC("outbox", outbox_opts, CFGF_NONE),
 	CFG_SEC("limits", limits_opts, CFGF_NONE),
 	CFG_SEC("staff", staff_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	CFG_STR("authserv_id", NULL, CFGF_NODEFAULT),
+	CFG_SEC("handling", handling_opts, CFGF_NONE),
+	CFG_SEC("rate_limits", rate_opts, CFGF_NONE),
 	CFG_END()
 };
 
@@ -291,7 +328,9 @@ config_set_validators(cfg_t *cfg)
 		"outbox|max_attempts", "outbox|retry_max",
 		"limits|max_message_size", "limits|max_header_count", "limits|max_line_length",
 		"limits|max_mime_depth", "limits|max_mime_parts", "limits|max_attachment_size",
-		"limits|max_text_size",
+		"limits|max_text_size", "handling|feedback_close_days",
+		"handling|duplicate_window_days", "rate_limits|per_recipient_hour",
+		"rate_limits|per_case_day",
 	};
 	char name[64];
 	size_t i;
@@ -315,6 +354,8 @@ config_set_validators(cfg_t *cfg)
 	cfg_set_validate_func(cfg, "timezone", validate_timezone);
 	cfg_set_validate_func(cfg, "secret_file", validate_readable_file);
 	cfg_set_validate_func(cfg, "staff|role", validate_role);
+	cfg_set_validate_func(cfg, "handling|digest_hour", validate_hour);
+	cfg_set_validate_func(cfg, "handling|reminder_workdays", validate_not_negative);
 }
 
 static char *
@@ -418,6 +459,8 @@ config_build(cfg_t *cfg, const char *path, struct md_config **out)
 	cfg_t *imap = cfg_getsec(cfg, "imap");
 	cfg_t *smtp = cfg_getsec(cfg, "smtp");
 	cfg_t *outbox = cfg_getsec(cfg, "outbox");
+	cfg_t *handling = cfg_getsec(cfg, "handling");
+	cfg_t *rate = cfg_getsec(cfg, "rate_limits");
 	const char *from, *at;
 	unsigned i, nstaff;
 	enum md_err err = MD_OK;
@@ -483,6 +526,14 @@ config_build(cfg_t *cfg, const char *path, struct md_config **out)
 			err = MD_ERR_INPUT;
 		}
 	}
+
+	c->authserv_id = dup_or_null(cfg_getstr(cfg, "authserv_id"));
+	c->feedback_close_days = (int)cfg_getint(handling, "feedback_close_days");
+	c->reminder_workdays = (int)cfg_getint(handling, "reminder_workdays");
+	c->digest_hour = (int)cfg_getint(handling, "digest_hour");
+	c->duplicate_window_days = (int)cfg_getint(handling, "duplicate_window_days");
+	c->max_notices_per_recipient_hour = (int)cfg_getint(rate, "per_recipient_hour");
+	c->max_notices_per_case_day = (int)cfg_getint(rate, "per_case_day");
 
 	c->limits.max_message_size = lim(limits, "max_message_size");
 	c->limits.max_header_count = lim(limits, "max_header_count");
@@ -584,6 +635,7 @@ config_free(struct md_config *c)
 	free(c->filter_dir);
 	free(c->message_id_domain);
 	free(c->secret_file);
+	free(c->authserv_id);
 	for (i = 0; i < c->n_staff; i++) {
 		free(c->staff[i].address);
 		free(c->staff[i].name);

@@ -73,6 +73,20 @@ struct md_config {
 	struct staff_config *staff;   /* owned array */
 	size_t n_staff;
 
+	/* Staff authentication: a command counts only with a valid reply token or
+	 * a trusted Authentication-Results header from this authserv-id. */
+	char *authserv_id;            /* owned; NULL: Authentication-Results not trusted */
+
+	/* Case handling (issue-level policy, all in working days unless named). */
+	int feedback_close_days;      /* no answer to a result notice → closed */
+	int reminder_workdays;        /* remind staff this many working days before a deadline */
+	int digest_hour;              /* local hour of the daily digest, -1: none */
+	int duplicate_window_days;    /* calendar days for the possible-duplicate flag */
+
+	/* Rate limits on automatic mail. */
+	int max_notices_per_recipient_hour;
+	int max_notices_per_case_day;
+
 	struct limits_config limits;
 };
 
