@@ -1,0 +1,295 @@
+/*
+ * Intake: one message, one transaction. New requests become cases with a
+ * queued acknowledgement; the same message seen again (UID, Message-ID,
+ * content) is never recorded twice; automatic mail and mail without a
+ * sender open no case; a failure leaves nothing behind.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "intake.h"
+#include "member.h"
+#include "message.h"
+#include "outbox.h"
+#include "testenv.h"
+
+/* 2026-11-27 02:15:00 UTC = 10:15 Friday in Shanghai. */
+#define FRIDAY_MORNING ((time_t)1795745700)
+/* 2026-12-31 17:30 UTC = 2027-01-01 01:30 in Shanghai. */
+#define NEW_YEAR_NIGHT ((time_t)1798738200)
+
+static const char request[] =
+	"From: =?UTF-8?B?5byg5Lyf?= <Alice@Members.test>\r\n"
+	"To: chamber@chamber.test\r\n"
+	"Subject: =?UTF-8?B?5YWz5LqO56iO5pS25LyY5oOg55qE5ZKo6K+i?=\r\n"
+	"Date: Fri, 27 Nov 2026 10:15:00 +0800\r\n"
+	"Message-ID: <req-1@members.test>\r\n"
+	"References: <older@members.test>\r\n"
+	"MIME-Version: 1.0\r\n"
+	"Content-Type: text/plain; charset=UTF-8\r\n"
+	"Content-Transfer-Encoding: 8bit\r\n"
+	"\r\n"
+	"请问研发费用加计扣除的比例是多少？\r\n";
+
+static const char bounce[] =
+	"From: Mail Delivery System <MAILER-DAEMON@mx.members.test>\r\n"
+	"To: chamber@chamber.test\r\n"
+	"Subject: Undelivered Mail Returned to Sender\r\n"
+	"Message-ID: <bounce-1@mx.members.test>\r\n"
+	"Auto-Submitted: auto-replied\r\n"
+	"MIME-Version: 1.0\r\n"
+	"Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n"
+	"\r\n"
+	"--b\r\nContent-Type: text/plain\r\n\r\nmailbox unavailable\r\n"
+	"--b\r\nContent-Type: message/delivery-status\r\n\r\n"
+	"Reporting-MTA: dns; mx.members.test\r\n\r\n"
+	"Final-Recipient: rfc822; gone@members.test\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+	"--b--\r\n";
+
+static const char no_sender[] =
+	"To: chamber@chamber.test\r\n"
+	"Subject: anonymous\r\n"
+	"\r\n"
+	"no From header at all\r\n";
+
+static int
+setup(void **state)
+{
+	struct testenv *env = calloc(1, sizeof(*env));
+
+	if (env == NULL || testenv_setup(env, 0, NULL) != 0)
+		return -1;
+	*state = env;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct testenv *env = *state;
+
+	testenv_teardown(env);
+	free(env);
+	return 0;
+}
+
+static enum md_err
+take(struct testenv *env, uint32_t uidvalidity, uint32_t uid, const char *raw, time_t now,
+    struct intake_result *res)
+{
+	struct intake_env ie = { env->cfg, env->db, NULL };
+	struct intake_source src = { "INBOX", uidvalidity, uid };
+
+	return intake_message(&ie, &src, raw, strlen(raw), now, res);
+}
+
+static void
+test_new_request_becomes_case_with_ack(void **state)
+{
+	struct testenv *env = *state;
+	struct intake_result res;
+	struct outbox_item *it = NULL;
+	struct message *ack = NULL;
+
+	assert_int_equal(take(env, 7, 1, request, FRIDAY_MORNING, &res), MD_OK);
+	assert_int_equal(res.outcome, INTAKE_NEW_CASE);
+	assert_string_equal(res.case_number, "MD-2026-0001");
+	assert_true(res.case_id > 0);
+	assert_int_equal(testenv_count(env,
+	    "SELECT count(*) FROM cases WHERE subject = '关于税收优惠的咨询' "
+	    "AND requester_email = 'alice@members.test' AND channel = 'email' "
+	    "AND status = 'registered' AND member_id IS NULL"), 1);
+	assert_int_equal(testenv_count(env,
+	    "SELECT count(*) FROM case_events WHERE kind = 'registered'"), 1);
+	assert_int_equal(testenv_count(env,
+	    "SELECT count(*) FROM messages WHERE case_id IS NOT NULL AND direction = 'in'"), 1);
+	/* The acknowledgement is also kept with the case as an outgoing message. */
+	assert_int_equal(testenv_count(env,
+	    "SELECT count(*) FROM messages WHERE direction = 'out'"), 1);
+	assert_int_equal(testenv_count(env,
+	    "SELECT last_uid FROM mailbox_state WHERE mailbox = 'INBOX' AND uidvalidity = 7"), 1);
+
+	assert_int_equal(outbox_next_due(env->db, FRIDAY_MORNING, &it), MD_OK);
+	assert_string_equal(it->kind, "ack");
+	assert_string_equal(it->rcpt, "alice@members.test");
+	assert_string_equal(it->mail_from, "chamber@chamber.test");
+	assert_non_null(strstr(it->data, "\r\nIn-Reply-To: <req-1@members.test>\r\n"));
+	assert_non_null(strstr(it->data, "<older@members.test>"));
+	assert_non_null(strstr(it->data, "\r\nAuto-Submitted: auto-replied\r\n"));
+	/* The subject carries the tag and the member's subject, encoded. */
+	assert_null(strstr(it->data, "Subject: [MD-2026-0001] 关于"));
+	assert_int_equal(message_parse(it->data, it->len, NULL, &ack), MD_OK);
+	assert_non_null(strstr(ack->subject, "[MD-2026-0001]"));
+	assert_non_null(strstr(ack->subject, "关于税收优惠的咨询"));
+	assert_non_null(strstr(ack->text, "MD-2026-0001"));
+	message_free(ack);
+	outbox_item_free(it);
+}
+
+static void
+test_same_message_is_never_recorded_twice(void **state)
+{
+	struct testenv *env = *state;
+	struct intake_result res;
+	char *no_id;
+	const char *p;
+
+	assert_int_equal(take(env, 7, 1, request, FRIDAY_MORNING, &res), MD_OK);
+	/* Crash between commit and marking: the same UID comes again. */
+	assert_int_equal(take(env, 7, 1, request, FRIDAY_MORNING + 60, &res), MD_OK);
+	assert_int_equal(res.outcome, INTAKE_ALREADY);
+	/* The mailbox was recreated: new UIDVALIDITY, same Message-ID. */
+	assert_int_equal(take(env, 8, 1, request, FRIDAY_MORNING + 120, &res), MD_OK);
+	assert_int_equal(res.outcome, INTAKE_DUPLICATE);
+
+	/* Without a Message-ID the content hash recognises it. */
+	p = strstr(request, "Message-ID:");
+	no_id = calloc(1, sizeof(request));
+	assert_non_null(no_id);
+	memcpy(no_id, request, (size_t)(p - request));
+	strcat(no_id, strchr(p, '\n') + 1);
+	assert_int_equal(take(env, 8, 2, no_id, FRIDAY_MORNING, &res), MD_OK);
+	assert_int_equal(res.outcome, INTAKE_NEW_CASE);
+	assert_int_equal(take(env, 9, 5, no_id, FRIDAY_MORNING, &res), MD_OK);
+	assert_int_equal(res.outcome, INTAKE_DUPLICATE);
+	free(no_id);
+
+	assert_int_equal(testenv_count(env, "SELECT count(*) FROM cases"), 2);
+	assert_int_equal(testenv_count(env, "SELECT count(*) FROM outbox"), 2);
+	assert_int_equal(testenv_count(env, "SELECT count(*) FROM messages WHERE direction='in'"), 2);
+}
+
+static void
+test_automatic_mail_opens_no_case(void **state)
+{
+	struct testenv *env = *state;
+	struct intake_result res;
+
+	assert_int_equal(take(env, 7, 3, bounce, FRIDAY_MORNING, &res), MD_OK);
+	assert_int_equal(res.outcome, INTAKE_AUTOMATIC);
+	assert_string_equal(res.case_number, "");
+	assert_int_equal(testenv_count(env, "SELECT count(*) FROM cases"), 0);
+	assert_int_equal(testenv_count(env, "SELECT count(*) FROM outbox"), 0);
+	/* Kept all the same: nothing is lost. */
+	assert_int_equal(testenv_count(env, "SELECT count(*) FROM messages"), 1);
+}
+
+static void
+test_mail_without_sender_is_kept_unfiled(void **state)
+{
+	struct testenv *env = *state;
+	struct intake_result res;
+
+	assert_int_equal(take(env, 7, 4, no_sender, FRIDAY_MORNING, &res), MD_OK);
+	assert_int_equal(res.outcome, INTAKE_UNFILED);
+	assert_int_equal(testenv_count(env, "SELECT count(*) FROM cases"), 0);
+	assert_int_equal(testenv_count(env, "SELECT count(*) FROM outbox"), 0);
+	assert_int_equal(testenv_count(env, "SELECT count(*) FROM messages"), 1);
+}
+
+static void
+test_member_is_resolved_by_address(void **state)
+{
+	struct testenv *env = *state;
+	struct member_import_result ir;
+	struct intake_result res;
+	struct outbox_item *it = NULL;
+	static const char csv[] =
+	    "kind,name,unit_name,addresses,phone\n"
+	    "unit,张伟,华东精密机械有限公司,alice@members.test,021-5555-0101\n";
+
+	assert_int_equal(member_import_csv_mem(env->db, "m.csv", csv, strlen(csv),
+	    FRIDAY_MORNING, NULL, &ir), MD_OK);
+	assert_int_equal(take(env, 7, 1, request, FRIDAY_MORNING, &res), MD_OK);
+	assert_int_equal(testenv_count(env,
+	    "SELECT count(*) FROM cases WHERE member_id IS NOT NULL AND requester_name = '张伟' "
+	    "AND requester_unit = '华东精密机械有限公司' AND requester_phone = '021-5555-0101'"), 1);
+	assert_int_equal(outbox_next_due(env->db, FRIDAY_MORNING, &it), MD_OK);
+	/* Friday 10:15 + 2 working days = Tuesday 1 December 2026. */
+	assert_non_null(it);
+	outbox_item_free(it);
+	assert_int_equal(testenv_count(env,
+	    "SELECT count(*) FROM case_events WHERE kind = 'deadline' "
+	    "AND detail LIKE '%2026年12月1日%'"), 1);
+}
+
+static void
+test_numbering_follows_the_chamber_time_zone(void **state)
+{
+	struct testenv *env = *state;
+	struct intake_result res;
+
+	assert_int_equal(take(env, 7, 1, request, NEW_YEAR_NIGHT, &res), MD_OK);
+	assert_string_equal(res.case_number, "MD-2027-0001");
+}
+
+static void
+test_failure_leaves_nothing_behind(void **state)
+{
+	struct testenv *env = *state;
+	struct intake_result res;
+	char *saved = env->cfg->template_dir;
+
+	/* A missing template fails the notice, which must undo the whole message. */
+	env->cfg->template_dir = "/nonexistent";
+	assert_int_not_equal(take(env, 7, 1, request, FRIDAY_MORNING, &res), MD_OK);
+	env->cfg->template_dir = saved;
+	assert_int_equal(testenv_count(env, "SELECT count(*) FROM cases"), 0);
+	assert_int_equal(testenv_count(env, "SELECT count(*) FROM messages"), 0);
+	assert_int_equal(testenv_count(env, "SELECT count(*) FROM outbox"), 0);
+	assert_int_equal(testenv_count(env, "SELECT count(*) FROM mailbox_state"), 0);
+	/* And the same message goes through once the problem is fixed. */
+	assert_int_equal(take(env, 7, 1, request, FRIDAY_MORNING, &res), MD_OK);
+	assert_int_equal(res.outcome, INTAKE_NEW_CASE);
+	assert_string_equal(res.case_number, "MD-2026-0001");
+}
+
+static void
+test_oversize_message_keeps_its_head(void **state)
+{
+	struct testenv *env = *state;
+	struct intake_env ie = { env->cfg, env->db, NULL };
+	struct intake_source src = { "INBOX", 7, 9 };
+	struct intake_result res;
+
+	assert_int_equal(intake_oversize(&ie, &src, 40u * 1024 * 1024, request, 200,
+	    FRIDAY_MORNING, &res), MD_OK);
+	assert_int_equal(res.outcome, INTAKE_OVERSIZE);
+	assert_int_equal(testenv_count(env, "SELECT length(raw) FROM messages"), 200);
+	assert_int_equal(intake_oversize(&ie, &src, 40u * 1024 * 1024, request, 200,
+	    FRIDAY_MORNING, &res), MD_OK);
+	assert_int_equal(res.outcome, INTAKE_ALREADY);
+	assert_int_equal(testenv_count(env, "SELECT count(*) FROM messages"), 1);
+}
+
+static void
+test_outcome_names(void **state)
+{
+	(void)state;
+	assert_string_equal(intake_outcome_name(INTAKE_NEW_CASE), "new-case");
+	assert_string_equal(intake_outcome_name(INTAKE_AUTOMATIC), "automatic");
+	assert_string_equal(intake_outcome_name(INTAKE_OVERSIZE), "oversize");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_new_request_becomes_case_with_ack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_same_message_is_never_recorded_twice, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_automatic_mail_opens_no_case, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mail_without_sender_is_kept_unfiled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_member_is_resolved_by_address, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_numbering_follows_the_chamber_time_zone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failure_leaves_nothing_behind, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oversize_message_keeps_its_head, setup, teardown),
+		cmocka_unit_test(test_outcome_names),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

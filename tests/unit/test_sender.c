@@ -1,0 +1,172 @@
+/*
+ * The sender empties the outbox into a real SMTP server on 127.0.0.1
+ * (tests/unit/smtp_sink.py): accepted notices are marked sent, a refused
+ * recipient fails for good and is recorded on its case while the others
+ * go on, and an unreachable server leaves everything queued with backoff.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include "case.h"
+#include "outbox.h"
+#include "sender.h"
+#include "testenv.h"
+
+static int
+queue(struct testenv *env, int64_t case_id, const char *rcpt, int n)
+{
+	struct outbox_new ob;
+	char msgid[64], data[256];
+
+	snprintf(msgid, sizeof(msgid), "n%d@chamber.test", n);
+	snprintf(data, sizeof(data),
+	    "From: chamber@chamber.test\r\nTo: %s\r\nSubject: notice %d\r\n"
+	    "Message-ID: <%s>\r\n\r\nbody %d\r\n", rcpt, n, msgid, n);
+	memset(&ob, 0, sizeof(ob));
+	ob.case_id = case_id;
+	ob.kind = "ack";
+	ob.message_id = msgid;
+	ob.mail_from = "chamber@chamber.test";
+	ob.rcpt = rcpt;
+	ob.data = data;
+	ob.len = strlen(data);
+	if (db_begin(env->db) || outbox_queue(env->db, &ob, time(NULL) - 10, NULL) ||
+	    db_commit(env->db))
+		return -1;
+	return 0;
+}
+
+static int64_t
+make_case(struct testenv *env)
+{
+	struct case_new cn;
+	char number[CASE_NUMBER_MAX];
+	int64_t id = 0;
+
+	memset(&cn, 0, sizeof(cn));
+	cn.prefix = "MD";
+	cn.year = 2026;
+	cn.subject = "s";
+	cn.submitted_at = time(NULL);
+	if (db_begin(env->db) || case_create(env->db, &cn, time(NULL), &id, number) ||
+	    db_commit(env->db))
+		return 0;
+	return id;
+}
+
+static void
+test_backoff_doubles_up_to_the_cap(void **state)
+{
+	(void)state;
+	assert_int_equal(sender_backoff(0, 3600), 30);
+	assert_int_equal(sender_backoff(1, 3600), 60);
+	assert_int_equal(sender_backoff(4, 3600), 480);
+	assert_int_equal(sender_backoff(20, 3600), 3600);
+	assert_int_equal(sender_backoff(3, 100), 100);
+}
+
+static void
+test_sent_refused_and_others_continue(void **state)
+{
+	struct testenv env;
+	struct test_sink sink;
+	struct sender *s = NULL;
+	struct sender_stats stats;
+	int64_t case_id;
+
+	(void)state;
+	assert_int_equal(testenv_setup(&env, 1, NULL), 0);
+	assert_int_equal(test_sink_start(&env, &sink), 0);
+	env.cfg->smtp.port = sink.port;
+	case_id = make_case(&env);
+	assert_true(case_id > 0);
+	assert_int_equal(queue(&env, case_id, "alice@members.test", 1), 0);
+	assert_int_equal(queue(&env, case_id, "reject-me@members.test", 2), 0);
+	assert_int_equal(queue(&env, case_id, "bob@members.test", 3), 0);
+
+	assert_int_equal(sender_new(env.cfg, env.db, &s), MD_OK);
+	assert_int_equal(sender_flush(s, NULL, &stats), MD_OK);
+	assert_int_equal(stats.sent, 2);
+	assert_int_equal(stats.failed, 1);
+	assert_int_equal(stats.retried, 0);
+	assert_int_equal(test_sink_count(&sink), 2);
+	assert_int_equal(testenv_count(&env,
+	    "SELECT count(*) FROM outbox WHERE status = 'sent'"), 2);
+	assert_int_equal(testenv_count(&env,
+	    "SELECT count(*) FROM outbox WHERE status = 'failed' AND rcpt = 'reject-me@members.test' "
+	    "AND last_error LIKE '%550%'"), 1);
+	assert_int_equal(testenv_count(&env,
+	    "SELECT count(*) FROM case_events WHERE kind = 'notice-failed' "
+	    "AND detail LIKE '%reject-me@members.test%'"), 1);
+
+	/* Nothing is sent twice. */
+	assert_int_equal(sender_flush(s, NULL, &stats), MD_OK);
+	assert_int_equal(stats.sent + stats.failed + stats.retried, 0);
+	assert_int_equal(test_sink_count(&sink), 2);
+
+	sender_free(s);
+	test_sink_stop(&sink);
+	testenv_teardown(&env);
+}
+
+static void
+test_unreachable_server_defers_with_backoff(void **state)
+{
+	struct testenv env;
+	struct sender *s = NULL;
+	struct sender_stats stats;
+	time_t before = time(NULL);
+
+	(void)state;
+	assert_int_equal(testenv_setup(&env, 0, NULL), 0);
+	assert_int_equal(queue(&env, 0, "alice@members.test", 1), 0);
+	assert_int_equal(queue(&env, 0, "bob@members.test", 2), 0);
+	assert_int_equal(sender_new(env.cfg, env.db, &s), MD_OK);
+	assert_int_equal(sender_flush(s, NULL, &stats), MD_ERR_TEMP);
+	/* The round stops at the first sign that the server is away. */
+	assert_int_equal(stats.retried, 1);
+	assert_int_equal(testenv_count(&env,
+	    "SELECT count(*) FROM outbox WHERE status = 'queued'"), 2);
+	assert_true(testenv_count(&env,
+	    "SELECT min(next_attempt_at) FROM outbox WHERE attempts = 1") >= (long long)before + 30);
+	sender_free(s);
+	testenv_teardown(&env);
+}
+
+static void
+test_too_many_attempts_fail_for_good(void **state)
+{
+	struct testenv env;
+	struct sender *s = NULL;
+	struct sender_stats stats;
+
+	(void)state;
+	assert_int_equal(testenv_setup(&env, 0, "outbox { max_attempts = 1 }"), 0);
+	assert_int_equal(queue(&env, 0, "alice@members.test", 1), 0);
+	assert_int_equal(sender_new(env.cfg, env.db, &s), MD_OK);
+	assert_int_equal(sender_flush(s, NULL, &stats), MD_OK);
+	assert_int_equal(stats.failed, 1);
+	assert_int_equal(testenv_count(&env,
+	    "SELECT count(*) FROM outbox WHERE status = 'failed'"), 1);
+	sender_free(s);
+	testenv_teardown(&env);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_backoff_doubles_up_to_the_cap),
+		cmocka_unit_test(test_sent_refused_and_others_continue),
+		cmocka_unit_test(test_unreachable_server_defers_with_backoff),
+		cmocka_unit_test(test_too_many_attempts_fail_for_good),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,180 @@
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testenv.h"
+
+#define PYTHON "/usr/bin/python3"
+
+const char *
+testenv_srcdir(void)
+{
+	const char *s = getenv("MD_TOP_SRCDIR");
+
+	return s ? s : ".";
+}
+
+/* A port nothing listens on: bind, read the port, close. */
+static int
+closed_port(void)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port = 1;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
+		port = ntohs(sa.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+int
+testenv_setup(struct testenv *env, int smtp_port, const char *extra)
+{
+	FILE *fp;
+
+	memset(env, 0, sizeof(*env));
+	snprintf(env->dir, sizeof(env->dir), "/tmp/md-unit-XXXXXX");
+	if (mkdtemp(env->dir) == NULL)
+		return -1;
+	snprintf(env->conf_path, sizeof(env->conf_path), "%s/md.conf", env->dir);
+	fp = fopen(env->conf_path, "w");
+	if (fp == NULL)
+		return -1;
+	fprintf(fp,
+	    "chamber_name = \"测试商会\"\n"
+	    "database = \"%s/md.db\"\n"
+	    "template_dir = \"%s/templates\"\n"
+	    "calendar_dir = \"%s/contrib/calendar\"\n"
+	    "filter_dir = \"%s/filters\"\n"
+	    "imap { host = \"127.0.0.1\" port = %d user = \"chamber\" password = \"x\" }\n"
+	    "smtp { host = \"127.0.0.1\" port = %d from = \"chamber@chamber.test\"\n"
+	    "       from_name = \"测试商会秘书处\" timeout = 5 }\n"
+	    "staff \"staff1@chamber.test\" { name = \"王秘书\" }\n"
+	    "staff \"leader1@chamber.test\" { name = \"李会长\" role = \"leadership\" }\n"
+	    "%s\n",
+	    env->dir, testenv_srcdir(), testenv_srcdir(), testenv_srcdir(), closed_port(),
+	    smtp_port ? smtp_port : closed_port(), extra ? extra : "");
+	fclose(fp);
+	if (config_load(env->conf_path, stderr, &env->cfg) != MD_OK)
+		return -1;
+	if (setenv("TZ", env->cfg->timezone, 1) != 0)
+		return -1;
+	tzset();
+	return db_open(env->cfg->database, &env->db) == MD_OK ? 0 : -1;
+}
+
+void
+testenv_teardown(struct testenv *env)
+{
+	char cmd[600];
+
+	db_close(env->db);
+	env->db = NULL;
+	config_free(env->cfg);
+	env->cfg = NULL;
+	if (env->dir[0] && strncmp(env->dir, "/tmp/md-unit-", 13) == 0) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", env->dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", env->dir);
+	}
+}
+
+long long
+testenv_count(struct testenv *env, const char *sql)
+{
+	sqlite3_stmt *st;
+	long long n = -1;
+
+	if (sqlite3_prepare_v2(db_handle(env->db), sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static void
+msleep(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+int
+test_sink_start(struct testenv *env, struct test_sink *sink)
+{
+	char script[1024], portfile[600];
+	FILE *fp;
+	int i, n;
+
+	memset(sink, 0, sizeof(*sink));
+	snprintf(script, sizeof(script), "%s/tests/unit/smtp_sink.py", testenv_srcdir());
+	snprintf(sink->dir, sizeof(sink->dir), "%s/sink", env->dir);
+	snprintf(portfile, sizeof(portfile), "%s/sink.port", env->dir);
+	if (mkdir(sink->dir, 0700) != 0)
+		return -1;
+	sink->pid = fork();
+	if (sink->pid < 0)
+		return -1;
+	if (sink->pid == 0) {
+		execl(PYTHON, PYTHON, script, "--dir", sink->dir, "--port-file", portfile,
+		    "--port", "0", (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 200; i++) {
+		if ((fp = fopen(portfile, "r")) != NULL) {
+			n = fscanf(fp, "%d", &sink->port);
+			fclose(fp);
+			if (n == 1)
+				return 0;
+		}
+		msleep(50);
+	}
+	test_sink_stop(sink);
+	return -1;
+}
+
+void
+test_sink_stop(struct test_sink *sink)
+{
+	if (sink->pid > 0) {
+		kill(sink->pid, SIGTERM);
+		waitpid(sink->pid, NULL, 0);
+		sink->pid = 0;
+	}
+}
+
+int
+test_sink_count(const struct test_sink *sink)
+{
+	struct dirent *de;
+	DIR *d = opendir(sink->dir);
+	int n = 0;
+	size_t len;
+
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (len > 4 && strcmp(de->d_name + len - 4, ".eml") == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
