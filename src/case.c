@@ -236,7 +236,86 @@ case_set_status(struct db *db, int64_t case_id, const char *status, time_t now)
 
 #define CASE_COLUMNS "id, number, year, seq, subject, text, type, tier, status, channel," \
 	" member_id, requester_name, requester_unit, requester_email, requester_phone," \
-	" submitted_at, created_at, updated_at"
+	" submitted_at, created_at, updated_at, review_due, handling_due, rehandling_due," \
+	" result_notice_due, feedback_due, accepted_at, resolved_at, closed_at, archived_at," \
+	" assignee, joint_parent_id, extended_count, satisfaction, reject_ground, method"
+
+/* Columns the life cycle may set, by kind; names never come from input. */
+static const char *const time_columns[] = {
+	"review_due", "handling_due", "rehandling_due", "result_notice_due", "feedback_due",
+	"accepted_at", "resolved_at", "closed_at", "archived_at"
+};
+static const char *const text_columns[] = {
+	"type", "tier", "assignee", "satisfaction", "reject_ground", "method"
+};
+static const char *const int_columns[] = {
+	"joint_parent_id", "extended_count"
+};
+
+static int
+column_in(const char *column, const char *const *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(column, list[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static enum md_err
+set_column(struct db *db, int64_t case_id, const char *column, int kind, int64_t iv,
+    const char *tv, time_t now)
+{
+	char sql[128];
+	sqlite3_stmt *st;
+	enum md_err err;
+	int rc;
+
+	snprintf(sql, sizeof(sql), "UPDATE cases SET %s = ?, updated_at = ? WHERE id = ?",
+	    column);
+	err = db_prepare(db, sql, &st);
+	if (err)
+		return err;
+	if (kind == 't')
+		bind_text_or_null(st, 1, tv);
+	else if (iv == 0 && strcmp(column, "extended_count") != 0)
+		sqlite3_bind_null(st, 1);
+	else
+		sqlite3_bind_int64(st, 1, iv);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
+	sqlite3_bind_int64(st, 3, case_id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	err = db_status(db, rc);
+	if (err == MD_OK && sqlite3_changes(db_handle(db)) == 0)
+		err = MD_ERR_NOTFOUND;
+	return err;
+}
+
+enum md_err
+case_set_time(struct db *db, int64_t case_id, const char *column, time_t t, time_t now)
+{
+	if (!column_in(column, time_columns, sizeof(time_columns) / sizeof(time_columns[0])))
+		return MD_ERR_INPUT;
+	return set_column(db, case_id, column, 'i', (int64_t)t, NULL, now);
+}
+
+enum md_err
+case_set_text(struct db *db, int64_t case_id, const char *column, const char *v, time_t now)
+{
+	if (!column_in(column, text_columns, sizeof(text_columns) / sizeof(text_columns[0])))
+		return MD_ERR_INPUT;
+	return set_column(db, case_id, column, 't', 0, v, now);
+}
+
+enum md_err
+case_set_int(struct db *db, int64_t case_id, const char *column, int64_t v, time_t now)
+{
+	if (!column_in(column, int_columns, sizeof(int_columns) / sizeof(int_columns[0])))
+		return MD_ERR_INPUT;
+	return set_column(db, case_id, column, 'i', v, NULL, now);
+}
 
 static void
 case_record_clear(struct case_record *c)
@@ -252,6 +331,10 @@ case_record_clear(struct case_record *c)
 	free(c->requester_unit);
 	free(c->requester_email);
 	free(c->requester_phone);
+	free(c->assignee);
+	free(c->satisfaction);
+	free(c->reject_ground);
+	free(c->method);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -286,6 +369,17 @@ case_from_row(sqlite3_stmt *st, struct case_record *c)
 	c->submitted_at = (time_t)sqlite3_column_int64(st, 15);
 	c->created_at = (time_t)sqlite3_column_int64(st, 16);
 	c->updated_at = (time_t)sqlite3_column_int64(st, 17);
+	c->review_due = (time_t)sqlite3_column_int64(st, 18);
+	c->handling_due = (time_t)sqlite3_column_int64(st, 19);
+	c->rehandling_due = (time_t)sqlite3_column_int64(st, 20);
+	c->result_notice_due = (time_t)sqlite3_column_int64(st, 21);
+	c->feedback_due = (time_t)sqlite3_column_int64(st, 22);
+	c->accepted_at = (time_t)sqlite3_column_int64(st, 23);
+	c->resolved_at = (time_t)sqlite3_column_int64(st, 24);
+	c->closed_at = (time_t)sqlite3_column_int64(st, 25);
+	c->archived_at = (time_t)sqlite3_column_int64(st, 26);
+	c->joint_parent_id = sqlite3_column_int64(st, 28);
+	c->extended_count = sqlite3_column_int(st, 29);
 	if ((err = db_column_dup_empty(st, 1, &c->number)) ||
 	    (err = db_column_dup_empty(st, 4, &c->subject)) ||
 	    (err = db_column_dup_empty(st, 5, &c->text)) ||
@@ -296,7 +390,11 @@ case_from_row(sqlite3_stmt *st, struct case_record *c)
 	    (err = db_column_dup_empty(st, 11, &c->requester_name)) ||
 	    (err = db_column_dup_empty(st, 12, &c->requester_unit)) ||
 	    (err = db_column_dup(st, 13, &c->requester_email)) ||
-	    (err = db_column_dup(st, 14, &c->requester_phone)))
+	    (err = db_column_dup(st, 14, &c->requester_phone)) ||
+	    (err = db_column_dup(st, 27, &c->assignee)) ||
+	    (err = db_column_dup(st, 30, &c->satisfaction)) ||
+	    (err = db_column_dup(st, 31, &c->reject_ground)) ||
+	    (err = db_column_dup(st, 32, &c->method)))
 		return err;
 	return MD_OK;
 }
@@ -386,13 +484,53 @@ case_list(struct db *db, const struct case_filter *filter, struct case_record **
 	*n = 0;
 	err = db_prepare(db, "SELECT " CASE_COLUMNS " FROM cases"
 	    " WHERE (?1 IS NULL OR status = ?1) AND (?2 = 0 OR year = ?2)"
+	    " AND (?4 = 0 OR (status = 'registered' AND review_due < ?4)"
+	    "  OR (status = 'handling' AND handling_due < ?4)"
+	    "  OR (status = 'rehandling' AND rehandling_due < ?4))"
 	    " ORDER BY id DESC LIMIT ?3", &st);
 	if (err)
 		return err;
+	sqlite3_bind_int64(st, 4, filter ? (sqlite3_int64)filter->overdue_at : 0);
 	bind_text_or_null(st, 1, filter ? filter->status : NULL);
 	sqlite3_bind_int(st, 2, filter ? filter->year : 0);
 	sqlite3_bind_int64(st, 3, filter && filter->limit && filter->limit <= INT64_MAX ?
 	    (sqlite3_int64)filter->limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		err = grow((void **)&v, len, &cap, sizeof(*v));
+		if (err)
+			goto out;
+		err = case_from_row(st, &v[len++]);
+		if (err)
+			goto out;
+	}
+	err = db_status(db, rc);
+out:
+	sqlite3_finalize(st);
+	if (err) {
+		case_list_free(v, len);
+		return err;
+	}
+	*out = v;
+	*n = len;
+	return MD_OK;
+}
+
+enum md_err
+case_list_joint(struct db *db, int64_t parent_id, struct case_record **out, size_t *n)
+{
+	struct case_record *v = NULL;
+	size_t len = 0, cap = 0;
+	sqlite3_stmt *st;
+	enum md_err err;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	err = db_prepare(db, "SELECT " CASE_COLUMNS " FROM cases WHERE joint_parent_id = ?"
+	    " ORDER BY id", &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, parent_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		err = grow((void **)&v, len, &cap, sizeof(*v));
 		if (err)

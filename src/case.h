@@ -6,8 +6,9 @@
  * commit together or not at all.
  *
  * Status, type and tier are stored as short English words so that the
- * workflow can grow without a schema change. The values used so far:
- *   status: registered accepted rejected in_progress resolved reopened closed
+ * workflow can grow without a schema change. The values (see workflow.h
+ * for the transitions):
+ *   status: registered handling rejected resolved rehandling closed archived merged
  *   type:   policy rights difficulty suggestion other
  *   tier:   simple general major (NULL until set)
  *   channel: email visit meeting walk-in phone online (checked by the schema)
@@ -62,6 +63,22 @@ struct case_record {
 	time_t submitted_at;
 	time_t created_at;
 	time_t updated_at;
+	/* Life cycle (schema 2); 0 / NULL when not reached. See workflow.h. */
+	time_t review_due;
+	time_t handling_due;
+	time_t rehandling_due;
+	time_t result_notice_due;
+	time_t feedback_due;
+	time_t accepted_at;
+	time_t resolved_at;
+	time_t closed_at;
+	time_t archived_at;
+	char *assignee;               /* owned or NULL: staff address */
+	int64_t joint_parent_id;      /* 0: not merged into a joint case */
+	int extended_count;
+	char *satisfaction;           /* owned or NULL: "satisfied", "unsatisfied", "1".."5" */
+	char *reject_ground;          /* owned or NULL */
+	char *method;                 /* owned or NULL: art. 12 handling method */
 };
 
 struct case_message {
@@ -97,6 +114,8 @@ struct case_filter {
 	const char *status;           /* NULL: any */
 	int year;                     /* 0: any */
 	size_t limit;                 /* 0: no limit */
+	time_t overdue_at;            /* nonzero: only cases past the deadline of their
+	                                 status at this time (review, handling, rehandling) */
 };
 
 /* Nonzero for the channels the schema accepts. */
@@ -134,6 +153,29 @@ enum md_err case_add_event(struct db *db, int64_t case_id, time_t at, const char
  * MD_ERR_NOTFOUND for an unknown case.
  */
 enum md_err case_set_status(struct db *db, int64_t case_id, const char *status, time_t now);
+
+/*
+ * Set one life-cycle column of a case (and updated_at) to a time, a text
+ * or an integer. column must be "type", "tier" or one of the schema 2
+ * columns named in struct case_record (e.g. "handling_due", "assignee",
+ * "joint_parent_id"), of the right kind;
+ * anything else is MD_ERR_INPUT, so a column name never comes from input.
+ * A time or integer of 0 and a NULL text store SQL NULL (extended_count
+ * stores 0). MD_ERR_NOTFOUND for an unknown case.
+ */
+enum md_err case_set_time(struct db *db, int64_t case_id, const char *column, time_t t,
+    time_t now);
+enum md_err case_set_text(struct db *db, int64_t case_id, const char *column, const char *v,
+    time_t now);
+enum md_err case_set_int(struct db *db, int64_t case_id, const char *column, int64_t v,
+    time_t now);
+
+/*
+ * Cases merged into the joint case parent_id (joint_parent_id = parent_id),
+ * oldest first; free with case_list_free(). None is MD_OK with *n 0.
+ */
+enum md_err case_list_joint(struct db *db, int64_t parent_id, struct case_record **out,
+    size_t *n);
 
 /* One case by number (exact, case-sensitive) or id. MD_ERR_NOTFOUND; free with case_record_free(). */
 enum md_err case_find_by_number(struct db *db, const char *number, struct case_record **out);

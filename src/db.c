@@ -134,8 +134,39 @@ static const char migration_1[] =
 	" sent_at INTEGER);"
 	"CREATE INDEX outbox_due ON outbox(status, next_attempt_at, id);";
 
+/*
+ * Migration 2: the case life cycle (src/workflow.h). Deadlines and
+ * milestones are UTC seconds, NULL when not reached; the scheduler reads the
+ * *_due columns. Status values are checked in code, not here, so that old
+ * values ("accepted", "in_progress", "reopened") stay readable and are
+ * mapped to "handling" once. joint_parent_id links a merged case to its
+ * joint case (art. 14).
+ */
+static const char migration_2[] =
+	"ALTER TABLE cases ADD COLUMN review_due INTEGER;"
+	"ALTER TABLE cases ADD COLUMN handling_due INTEGER;"
+	"ALTER TABLE cases ADD COLUMN rehandling_due INTEGER;"
+	"ALTER TABLE cases ADD COLUMN result_notice_due INTEGER;"
+	"ALTER TABLE cases ADD COLUMN feedback_due INTEGER;"
+	"ALTER TABLE cases ADD COLUMN accepted_at INTEGER;"
+	"ALTER TABLE cases ADD COLUMN resolved_at INTEGER;"
+	"ALTER TABLE cases ADD COLUMN closed_at INTEGER;"
+	"ALTER TABLE cases ADD COLUMN archived_at INTEGER;"
+	"ALTER TABLE cases ADD COLUMN assignee TEXT;"
+	"ALTER TABLE cases ADD COLUMN joint_parent_id INTEGER REFERENCES cases(id);"
+	"ALTER TABLE cases ADD COLUMN extended_count INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE cases ADD COLUMN satisfaction TEXT;"
+	"ALTER TABLE cases ADD COLUMN reject_ground TEXT;"
+	"ALTER TABLE cases ADD COLUMN method TEXT;"
+	"UPDATE cases SET status = 'handling'"
+	" WHERE status IN ('accepted', 'in_progress', 'reopened');"
+	"CREATE INDEX cases_joint ON cases(joint_parent_id);"
+	"CREATE INDEX cases_review_due ON cases(status, review_due);"
+	"CREATE INDEX cases_handling_due ON cases(status, handling_due);";
+
 static const char *const migrations[] = {
 	migration_1,
+	migration_2,
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
