@@ -54,7 +54,10 @@ expect()
 	local name="$1" want="$2" out
 	shift 2
 	out="$("$@" 2>"$WORK/stderr")"
-	if printf '%s\n' "$out" | grep -Eq -- "$want"; then
+	# A sanitizer build reports leaks and errors on stderr.
+	if grep -q 'Sanitizer' "$WORK/stderr"; then
+		fail "$name" "sanitizer report:" "$(grep -A 12 Sanitizer "$WORK/stderr")"
+	elif printf '%s\n' "$out" | grep -Eq -- "$want"; then
 		pass "$name"
 	else
 		fail "$name" "wanted /$want/, got: $out" "$(tail -n 3 "$WORK/stderr")"
@@ -243,7 +246,11 @@ wait_idle()
 	done
 	wait "$IDLE_PID" 2>/dev/null
 	IDLE_PID=""
-	tail -n 1 "$WORK/idle.out"
+	if grep -q 'Sanitizer' "$WORK/idle.err"; then
+		echo sanitizer-report
+	else
+		tail -n 1 "$WORK/idle.out"
+	fi
 }
 
 if start_idle 20000; then
