@@ -186,6 +186,17 @@ same(const char *a, const char *b, size_t n, int match_case)
 }
 
 static int
+has_letter(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z'))
+			return 1;
+	return 0;
+}
+
+static int
 find(const char *h, size_t hl, const char *n, size_t nl, int match_case)
 {
 	size_t i;
@@ -193,7 +204,8 @@ find(const char *h, size_t hl, const char *n, size_t nl, int match_case)
 
 	if (nl > hl)
 		return 0;
-	if (match_case)
+	/* Without ASCII letters folding changes nothing: use the fast search. */
+	if (match_case || !has_letter(n, nl))
 		return memmem(h, hl, n, nl) != NULL;
 	first = lower((unsigned char)n[0]);
 	for (i = 0; i + nl <= hl; i++)
@@ -269,6 +281,24 @@ str_test(struct eval *ev, const struct node *leaf, const char *s)
 	return s != NULL && leaf_test(ev, leaf, s, strlen(s));
 }
 
+/*
+ * Only the start of a huge body is examined, so that a hostile message
+ * cannot make every rule scan megabytes; cut at a character boundary so
+ * that regular expressions see valid UTF-8.
+ */
+static size_t
+body_len(const struct message *m)
+{
+	size_t n = m->text_len;
+
+	if (n <= RULES_MAX_SCAN)
+		return n;
+	n = RULES_MAX_SCAN;
+	while (n > 0 && ((unsigned char)m->text[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}
+
 static int
 leaf_eval(struct eval *ev, const struct node *leaf)
 {
@@ -280,10 +310,10 @@ leaf_eval(struct eval *ev, const struct node *leaf)
 	case FIELD_SUBJECT:
 		return str_test(ev, leaf, m->subject);
 	case FIELD_BODY:
-		return m->text != NULL && leaf_test(ev, leaf, m->text, m->text_len);
+		return m->text != NULL && leaf_test(ev, leaf, m->text, body_len(m));
 	case FIELD_TEXT:
 		return str_test(ev, leaf, m->subject) ||
-		    (m->text != NULL && leaf_test(ev, leaf, m->text, m->text_len));
+		    (m->text != NULL && leaf_test(ev, leaf, m->text, body_len(m)));
 	case FIELD_FROM:
 		return str_test(ev, leaf, m->from_addr);
 	case FIELD_DOMAIN:

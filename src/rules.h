@@ -108,6 +108,7 @@ size_t rules_file_count(const struct ruleset *set);
  * unknown) and fill *out, which the caller releases with
  * rules_outcome_free() whatever the result. MD_OK or MD_ERR_NOMEM. A regular
  * expression that runs into its backtracking limit counts as not matching.
+ * Only the first 256 KiB of the body are examined.
  */
 enum md_err rules_eval(const struct ruleset *set, const struct message *msg,
     const struct rules_context *ctx, struct rules_outcome *out);

@@ -20,6 +20,7 @@
 #define RULES_REASON_LIMIT	1024
 #define RULES_MATCH_LIMIT	1000000
 #define RULES_DEPTH_LIMIT	10000
+#define RULES_MAX_SCAN		(256 * 1024)	/* body bytes the rules look at */
 
 enum field {
 	FIELD_SUBJECT, FIELD_BODY, FIELD_TEXT, FIELD_FROM, FIELD_DOMAIN,

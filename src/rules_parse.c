@@ -254,6 +254,8 @@ compile_pattern(struct parser *p, struct pattern *pat, int match_case)
 		    (size_t)off, (char *)msg);
 		return -1;
 	}
+	/* Several times faster on long bodies; the interpreter remains the fallback. */
+	(void)pcre2_jit_compile(pat->re, PCRE2_JIT_COMPLETE);
 	return 0;
 }
 

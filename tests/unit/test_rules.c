@@ -324,6 +324,7 @@ test_dir_order_and_all_or_nothing(void **state)
 	assert_string_equal(o.hits[0].name, "first");
 	assert_string_equal(o.hits[1].file, "20-b.rules");
 	rules_outcome_free(&o);
+	rules_free(set);
 
 	/* One broken file: nothing is returned and every error is reported. */
 	write_file(dir, "30-c.rules", "rule third\n  text contains 会\n  tier huge\nend\n");
@@ -368,6 +369,40 @@ test_type_and_tier_names(void **state)
 	assert_null(md_tier_name(MD_TIER_NONE));
 }
 
+static void
+test_huge_body_is_scanned_only_at_its_start(void **state)
+{
+	struct ruleset *set;
+	struct rules_outcome o;
+	struct fixture f;
+	size_t n = 512 * 1024;
+	char *body;
+
+	(void)state;
+	set = load("rule lit\n  body contains 仲裁\n  flag lit\nend\n"
+	    "rule re\n  body matches \"仲.裁\"\n  flag re\nend\n");
+	assert_non_null(body = malloc(n + 1));
+	memset(body, 'a', n);
+	body[n] = '\0';
+	memcpy(body + 1000, "仲x裁", strlen("仲x裁"));
+	fixture_init(&f, "", body, "a@b");
+	assert_int_equal(rules_eval(set, &f.msg, NULL, &o), MD_OK);
+	assert_false(rules_outcome_has_flag(&o, "lit"));
+	assert_true(rules_outcome_has_flag(&o, "re"));
+	rules_outcome_free(&o);
+	/* Far past the first 256 KiB: not examined, and no time spent on it. */
+	memcpy(body + 400 * 1024, "仲裁", strlen("仲裁"));
+	assert_int_equal(rules_eval(set, &f.msg, NULL, &o), MD_OK);
+	assert_false(rules_outcome_has_flag(&o, "lit"));
+	rules_outcome_free(&o);
+	memcpy(body + 200 * 1024, "仲裁", strlen("仲裁"));
+	assert_int_equal(rules_eval(set, &f.msg, NULL, &o), MD_OK);
+	assert_true(rules_outcome_has_flag(&o, "lit"));
+	rules_outcome_free(&o);
+	free(body);
+	rules_free(set);
+}
+
 int
 main(void)
 {
@@ -379,6 +414,7 @@ main(void)
 		cmocka_unit_test(test_errors_name_file_and_line),
 		cmocka_unit_test(test_dir_order_and_all_or_nothing),
 		cmocka_unit_test(test_type_and_tier_names),
+		cmocka_unit_test(test_huge_body_is_scanned_only_at_its_start),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
