@@ -8,6 +8,9 @@ tells connections apart). The .eml file appears last, by rename.
 
 Recipients whose local part starts with "reject" get 550, "tempfail" 451;
 "dataerr" is accepted but the message is refused with 554 after DATA.
+After a message to a "dropnext" recipient, the next MAIL FROM on that
+connection is answered by closing it without a reply, as a server that
+times out an idle connection just as the client reuses it.
 The bound port is written to --port-file once the server listens.
 --cert/--key offer STARTTLS; with --implicit-tls the listener is SMTPS.
 """
@@ -25,6 +28,14 @@ class Handler:
         self.outdir = outdir
         self.seq = 0
 
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if getattr(session, 'drop_next', False):
+            server.transport.abort()
+            return '421 4.4.2 closing'
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return '250 OK'
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split('@')[0].lower()
         if local.startswith('reject'):
@@ -37,6 +48,8 @@ class Handler:
     async def handle_DATA(self, server, session, envelope):
         if any(r.split('@')[0].lower().startswith('dataerr') for r in envelope.rcpt_tos):
             return '554 5.6.0 content refused'
+        if any(r.split('@')[0].lower().startswith('dropnext') for r in envelope.rcpt_tos):
+            session.drop_next = True
         self.seq += 1
         base = os.path.join(self.outdir, '%06d' % self.seq)
         with open(base + '.env', 'w') as f:

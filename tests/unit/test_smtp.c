@@ -405,6 +405,24 @@ test_reconnects_after_server_restart(void **state)
 }
 
 static void
+test_retries_once_when_reused_connection_drops(void **state)
+{
+	static const char msg[] = "Subject: x\r\n\r\nbody\r\n";
+	struct smtp_client *c = client_for(plain.port, TLS_MODE_NONE, NULL, 1);
+
+	(void)state;
+	assert_int_equal(smtp_send(c, "desk@chamber.example", "dropnext@member.example", msg,
+	    sizeof(msg) - 1, NULL, 0), MD_OK);
+	assert_int_equal(smtp_connections(c), 1);
+	/* The server hangs up on MAIL FROM without a reply: one retry on a new connection. */
+	assert_int_equal(smtp_send(c, "desk@chamber.example", "b@member.example", msg,
+	    sizeof(msg) - 1, NULL, 0), MD_OK);
+	assert_int_equal(smtp_connections(c), 2);
+	assert_received(&plain, 2, msg, sizeof(msg) - 1, "desk@chamber.example\nb@member.example");
+	smtp_client_free(c);
+}
+
+static void
 test_envelope_injection_is_refused(void **state)
 {
 	static const char msg[] = "Subject: x\r\n\r\nbody\r\n";
@@ -505,6 +523,7 @@ main(void)
 		cmocka_unit_test_setup(test_server_down_is_temporary, clear_mail),
 		cmocka_unit_test_setup(test_hundred_sends_one_connection, clear_mail),
 		cmocka_unit_test_setup(test_reconnects_after_server_restart, clear_mail),
+		cmocka_unit_test_setup(test_retries_once_when_reused_connection_drops, clear_mail),
 		cmocka_unit_test_setup(test_envelope_injection_is_refused, clear_mail),
 		cmocka_unit_test_setup(test_tls, clear_mail),
 		cmocka_unit_test_setup(test_starttls_required_but_not_offered, clear_mail),
