@@ -184,6 +184,15 @@ enum md_err
 case_add_event(struct db *db, int64_t case_id, time_t at, const char *kind, const char *actor,
     const char *detail, int64_t message_id, int64_t *event_id)
 {
+	return case_add_event_via(db, case_id, at, kind, actor, NULL, detail, message_id,
+	    event_id);
+}
+
+enum md_err
+case_add_event_via(struct db *db, int64_t case_id, time_t at, const char *kind,
+    const char *actor, const char *via, const char *detail, int64_t message_id,
+    int64_t *event_id)
+{
 	sqlite3_stmt *st;
 	enum md_err err;
 	int rc;
@@ -193,7 +202,7 @@ case_add_event(struct db *db, int64_t case_id, time_t at, const char *kind, cons
 	if (err)
 		return err;
 	err = db_prepare(db, "INSERT INTO case_events (case_id, at, kind, actor, detail,"
-	    " message_id) VALUES (?, ?, ?, ?, ?, ?)", &st);
+	    " message_id, via) VALUES (?, ?, ?, ?, ?, ?, ?)", &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, case_id);
@@ -205,6 +214,7 @@ case_add_event(struct db *db, int64_t case_id, time_t at, const char *kind, cons
 		sqlite3_bind_int64(st, 6, message_id);
 	else
 		sqlite3_bind_null(st, 6);
+	bind_text_or_null(st, 7, via);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	err = db_status(db, rc);
@@ -597,7 +607,7 @@ load_events(struct db *db, struct case_full *f)
 	enum md_err err;
 	int rc;
 
-	err = db_prepare(db, "SELECT id, at, kind, actor, detail, message_id FROM case_events"
+	err = db_prepare(db, "SELECT id, at, kind, actor, detail, message_id, via FROM case_events"
 	    " WHERE case_id = ? ORDER BY id", &st);
 	if (err)
 		return err;
@@ -612,7 +622,8 @@ load_events(struct db *db, struct case_full *f)
 		e->message_id = sqlite3_column_int64(st, 5);
 		if ((err = db_column_dup_empty(st, 2, &e->kind)) ||
 		    (err = db_column_dup_empty(st, 3, &e->actor)) ||
-		    (err = db_column_dup(st, 4, &e->detail)))
+		    (err = db_column_dup(st, 4, &e->detail)) ||
+		    (err = db_column_dup(st, 6, &e->via)))
 			goto out;
 	}
 	err = db_status(db, rc);
@@ -670,6 +681,7 @@ case_full_free(struct case_full *f)
 		free(f->events[i].kind);
 		free(f->events[i].actor);
 		free(f->events[i].detail);
+		free(f->events[i].via);
 	}
 	free(f->events);
 	free(f);

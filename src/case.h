@@ -100,6 +100,7 @@ struct case_event {
 	char *actor;                  /* owned, "" when none */
 	char *detail;                 /* owned or NULL: text or JSON */
 	int64_t message_id;           /* 0: none */
+	char *via;                    /* owned or NULL: "mail", "cli", "system" */
 };
 
 struct case_full {
@@ -147,6 +148,11 @@ enum md_err case_create(struct db *db, const struct case_new *in, time_t now, in
  */
 enum md_err case_add_event(struct db *db, int64_t case_id, time_t at, const char *kind,
     const char *actor, const char *detail, int64_t message_id, int64_t *event_id);
+
+/* case_add_event() that also records how the action came in (via: NULL, "mail", "cli", "system"). */
+enum md_err case_add_event_via(struct db *db, int64_t case_id, time_t at, const char *kind,
+    const char *actor, const char *via, const char *detail, int64_t message_id,
+    int64_t *event_id);
 
 /*
  * Change a case's status and updated_at (the caller records the event).

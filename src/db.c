@@ -140,7 +140,8 @@ static const char migration_1[] =
  * *_due columns. Status values are checked in code, not here, so that old
  * values ("accepted", "in_progress", "reopened") stay readable and are
  * mapped to "handling" once. joint_parent_id links a merged case to its
- * joint case (art. 14).
+ * joint case (art. 14). case_events.via says how an action came in ("mail",
+ * "cli", "system"; NULL for events written before).
  */
 static const char migration_2[] =
 	"ALTER TABLE cases ADD COLUMN review_due INTEGER;"
@@ -158,6 +159,7 @@ static const char migration_2[] =
 	"ALTER TABLE cases ADD COLUMN satisfaction TEXT;"
 	"ALTER TABLE cases ADD COLUMN reject_ground TEXT;"
 	"ALTER TABLE cases ADD COLUMN method TEXT;"
+	"ALTER TABLE case_events ADD COLUMN via TEXT;"
 	"UPDATE cases SET status = 'handling'"
 	" WHERE status IN ('accepted', 'in_progress', 'reopened');"
 	"CREATE INDEX cases_joint ON cases(joint_parent_id);"

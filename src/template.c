@@ -74,6 +74,10 @@ static const struct template_def template_defs[] = {
 	{ "command_transcript", { "text", "command_help", NULL } },
 	{ "bounce_alert", { "recipient", "notice", "reason", "text", NULL } },
 	{ "oversize_notice", { "size", "max_size", NULL } },
+	{ "reopened", { "reason", "due_date", NULL } },
+	{ "merged", { "joint_number", "due_date", "tier", NULL } },
+	{ "staff_major_case", { "accepted_at", "tier", "tier_days", "due_date", "type",
+	    "assignee", "summary", NULL } },
 };
 
 #define N_TEMPLATES (sizeof(template_defs) / sizeof(template_defs[0]))
