@@ -145,9 +145,11 @@ word(const char *w, size_t len, struct date_parts *d)
 				return;
 			}
 	}
-	if ((len == 2 && strncasecmp(w, "am", 2) == 0) || (len == 4 && strncasecmp(w, "a.m.", 4) == 0))
+	if ((len == 2 && strncasecmp(w, "am", 2) == 0) ||
+	    (len == 4 && strncasecmp(w, "a.m.", 4) == 0))
 		d->pm = 1;
-	else if ((len == 2 && strncasecmp(w, "pm", 2) == 0) || (len == 4 && strncasecmp(w, "p.m.", 4) == 0))
+	else if ((len == 2 && strncasecmp(w, "pm", 2) == 0) ||
+	    (len == 4 && strncasecmp(w, "p.m.", 4) == 0))
 		d->pm = 2;
 	if (d->have_zone)
 		return;
