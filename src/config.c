@@ -25,6 +25,9 @@ static unsigned config_error_count;
 static cfg_t *config_root;   /* the lexer keeps the current line on the root only */
 
 static void
+config_report(cfg_t *cfg, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
+static void
 config_report(cfg_t *cfg, const char *fmt, va_list ap)
 {
 	config_error_count++;

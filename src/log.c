@@ -35,6 +35,10 @@ log_get_level(void)
 
 static void
 log_emit(enum log_level level, const char *fmt, va_list ap, int with_errno, int saved_errno)
+    __attribute__((format(printf, 2, 0)));
+
+static void
+log_emit(enum log_level level, const char *fmt, va_list ap, int with_errno, int saved_errno)
 {
 	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
 	static const char *const name[] = { "error", "warning", "info", "debug" };

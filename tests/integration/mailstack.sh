@@ -335,8 +335,8 @@ ms_stop_group()
 		sleep 0.1
 	done
 	# Dovecot's master leaves imap processes that still have clients.
-	kill -KILL -- "-$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	kill -KILL -- "-$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
 	return 0
 }
 
