@@ -710,7 +710,7 @@ calendar_free(struct calendar *cal)
 int
 calendar_covers(const struct calendar *cal, int year)
 {
-	return bit_get(cal->covered, year);
+	return cal != NULL && bit_get(cal->covered, year);
 }
 
 /* The entry containing day z, or NULL; entries are sorted and disjoint. */
@@ -772,7 +772,8 @@ calendar_is_workday(const struct calendar *cal, int year, int month, int day)
 int
 calendar_warn_uncovered(struct calendar *cal, int year)
 {
-	if (year < CALENDAR_MIN_YEAR || year > CALENDAR_MAX_YEAR || bit_get(cal->warned, year))
+	if (cal == NULL || year < CALENDAR_MIN_YEAR || year > CALENDAR_MAX_YEAR ||
+	    bit_get(cal->warned, year))
 		return 0;
 	bit_set(cal->warned, year);
 	log_warnx("no calendar installed for %d: counting weekends only, "

@@ -19,6 +19,9 @@
  * within 2 working days: 10-08 is day 1, 10-09 day 2, due 2026-10-09
  * 23:59:59 Asia/Shanghai.
  *
+ * Every query accepts a NULL calendar and treats it as one that covers no
+ * year: weekends only, every year reported as uncovered.
+ *
  * Time zones are IANA names ("Asia/Shanghai", "Europe/Berlin", "UTC"); NULL
  * or "" means Asia/Shanghai. Conversion sets the process-wide TZ variable
  * around localtime_r()/mktime() and restores it afterwards, so the functions
@@ -160,8 +163,9 @@ enum md_err calendar_workdays_between(const struct calendar *cal, const char *tz
 /*
  * Log "no calendar installed for YEAR" with log_warnx() the first time it is
  * called for a year on this calendar; later calls for the same year are
- * silent. Returns 1 when it logged. Years outside the supported range are
- * ignored (0). Lets the daemon warn once, not on every deadline.
+ * silent. Returns 1 when it logged. Years outside the supported range and
+ * a NULL calendar (whose absence the loader already reported) are ignored
+ * (0). Lets the daemon warn once, not on every deadline.
  */
 int calendar_warn_uncovered(struct calendar *cal, int year);
 

@@ -585,6 +585,33 @@ test_lexical_details(void **state)
 	calendar_free(cal);
 }
 
+/* The daemon runs without a calendar when calendar_dir is missing. */
+static void
+test_null_calendar_counts_weekends(void **state)
+{
+	struct calendar_day info;
+	time_t due = 0;
+	long count = 0;
+	int unc = 0;
+
+	(void)state;
+	assert_int_equal(calendar_covers(NULL, 2026), 0);
+	assert_int_equal(calendar_is_workday(NULL, 2026, 10, 1), 1);
+	assert_int_equal(calendar_is_workday(NULL, 2026, 10, 10), 0);
+	assert_int_equal(calendar_day_info(NULL, 2026, 10, 10, &info), MD_OK);
+	assert_int_equal(info.kind, CALENDAR_WEEKEND);
+	assert_int_equal(info.covered, 0);
+	/* Saturday 10-03: Monday 10-05 is day 1, Tuesday 10-06 day 2. */
+	assert_int_equal(calendar_add_workdays(NULL, SH, sh(2026, 10, 3, 10, 0), 2, &due,
+	    &unc), MD_OK);
+	assert_int_equal(due, sh_eod(2026, 10, 6));
+	assert_int_equal(unc, 2026);
+	assert_int_equal(calendar_workdays_between(NULL, SH, sh(2026, 10, 3, 10, 0), due,
+	    &count, &unc), MD_OK);
+	assert_int_equal(count, 2);
+	assert_int_equal(calendar_warn_uncovered(NULL, 2026), 0);
+}
+
 static void
 write_file(const char *dir, const char *name, const char *text)
 {
@@ -703,6 +730,7 @@ main(void)
 		cmocka_unit_test(test_overlap_and_contradiction),
 		cmocka_unit_test(test_lexical_details),
 		cmocka_unit_test(test_directory_loading),
+		cmocka_unit_test(test_null_calendar_counts_weekends),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
