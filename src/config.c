@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,16 @@ validate_positive(cfg_t *cfg, cfg_opt_t *opt)
 
 	if (n < 1 || n > INT_MAX)
 		config_complain(cfg, "%s: %ld must be a positive number", opt->name, n);
+	return 0;
+}
+
+static int
+validate_user(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *s = last_str(opt);
+
+	if (getpwnam(s) == NULL)
+		config_complain(cfg, "%s: no such user \"%s\"", opt->name, s);
 	return 0;
 }
 
@@ -310,6 +321,7 @@ static cfg_opt_t root_opts[] = {
 	CFG_STR("filter_dir", MD_SYSCONFDIR "/memberdesk/filters", CFGF_NONE),
 	CFG_STR("message_id_domain", NULL, CFGF_NODEFAULT),
 	CFG_STR("secret_file", NULL, CFGF_NODEFAULT),
+	CFG_STR("user", NULL, CFGF_NODEFAULT),
 	CFG_INT("poll_interval", 60, CFGF_NONE),
 	CFG_SEC("imap", imap_opts, CFGF_NONE),
 	CFG_SEC("smtp", smtp_opts, CFGF_NONE),
@@ -356,6 +368,7 @@ config_set_validators(cfg_t *cfg)
 	cfg_set_validate_func(cfg, "case_prefix", validate_case_prefix);
 	cfg_set_validate_func(cfg, "timezone", validate_timezone);
 	cfg_set_validate_func(cfg, "secret_file", validate_readable_file);
+	cfg_set_validate_func(cfg, "user", validate_user);
 	cfg_set_validate_func(cfg, "staff|role", validate_role);
 	cfg_set_validate_func(cfg, "handling|digest_hour", validate_hour);
 	cfg_set_validate_func(cfg, "handling|reminder_workdays", validate_not_negative);
@@ -481,6 +494,7 @@ config_build(cfg_t *cfg, const char *path, struct md_config **out)
 	c->calendar_dir = dup_or_null(cfg_getstr(cfg, "calendar_dir"));
 	c->filter_dir = dup_or_null(cfg_getstr(cfg, "filter_dir"));
 	c->secret_file = dup_or_null(cfg_getstr(cfg, "secret_file"));
+	c->run_as_user = dup_or_null(cfg_getstr(cfg, "user"));
 	c->poll_interval = (int)cfg_getint(cfg, "poll_interval");
 
 	if (imap) {
@@ -639,6 +653,7 @@ config_free(struct md_config *c)
 	free(c->message_id_domain);
 	free(c->secret_file);
 	free(c->authserv_id);
+	free(c->run_as_user);
 	for (i = 0; i < c->n_staff; i++) {
 		free(c->staff[i].address);
 		free(c->staff[i].name);

@@ -66,6 +66,7 @@ struct md_config {
 	char *filter_dir;             /* owned */
 	char *message_id_domain;      /* owned: right-hand side of our Message-IDs */
 	char *secret_file;            /* owned: HMAC key for staff reply tokens */
+	char *run_as_user;            /* owned: NULL: keep the starting user */
 	int poll_interval;            /* seconds between polls without IDLE */
 	int outbox_max_attempts;      /* give up (failed) after this many temporary failures */
 	int outbox_retry_max;         /* seconds: ceiling of the retry backoff */

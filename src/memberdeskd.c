@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +74,38 @@ install_signals(void)
 	return sigaction(SIGPIPE, &sa, NULL);
 }
 
+/*
+ * Give up root once the database, the configuration and the secrets are
+ * open, when the configuration names a user. The database directory must
+ * belong to that user (SQLite creates its -wal and -shm files there), and
+ * a reload reads the configuration as that user.
+ */
+static int
+drop_privileges(const char *user)
+{
+	struct passwd *pw;
+
+	if (user == NULL || geteuid() != 0)
+		return 0;
+	pw = getpwnam(user);
+	if (pw == NULL) {
+		log_warnx("no such user %s", user);
+		return -1;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+	    setuid(pw->pw_uid) != 0) {
+		log_warn("cannot become %s", user);
+		return -1;
+	}
+	/* Make sure there is no way back. */
+	if (setuid(0) == 0) {
+		log_warnx("still able to regain root after dropping to %s", user);
+		return -1;
+	}
+	log_info("running as %s (uid %ld)", user, (long)pw->pw_uid);
+	return 0;
+}
+
 static int
 detach(void)
 {
@@ -109,6 +143,7 @@ main(int argc, char **argv)
 	const char *path = getenv("MEMBERDESK_CONF");
 	struct md_config *cfg = NULL;
 	struct daemon *d = NULL;
+	char *run_as = NULL;
 	int foreground = 0, check_only = 0, once = 0, verbose = 0, ch, status = 1;
 	enum md_err err;
 
@@ -173,12 +208,15 @@ main(int argc, char **argv)
 		goto out;
 	}
 
+	run_as = cfg->run_as_user ? strdup(cfg->run_as_user) : NULL;
 	err = daemon_new(cfg, &d);
+	cfg = NULL;	/* the daemon owns it now, also on failure */
 	if (err) {
 		log_errx("cannot start: %s", md_strerror(err));
 		goto out;
 	}
-	cfg = NULL;	/* the daemon owns it now */
+	if (drop_privileges(run_as) != 0)
+		goto out;
 	log_info("started (pid %ld)%s", (long)getpid(), once ? ", single run" : "");
 	if (once) {
 		err = daemon_run_once(d, &got_stop);
@@ -204,5 +242,6 @@ main(int argc, char **argv)
 out:
 	daemon_free(d);
 	config_free(cfg);
+	free(run_as);
 	return status;
 }
