@@ -149,6 +149,17 @@ wf_label(const char *word, const char *lang)
 	return word;
 }
 
+/* "other" is both a type and a ground; a ground is always shown as one. */
+static const char *
+ground_label(const char *ground, const char *lang)
+{
+	const struct vocab *v = vocab_find(grounds, NELEM(grounds), ground);
+
+	if (v == NULL)
+		return ground ? ground : "";
+	return lang && strcmp(lang, "en") == 0 ? v->en : v->zh;
+}
+
 const char *
 wf_action_name(enum wf_action a)
 {
@@ -413,7 +424,7 @@ do_reject(struct wf_ctx *x, struct case_record *c, const struct wf_command *cmd)
 	    (err = case_set_text(x->env->db, c->id, "reject_ground", cmd->ground, x->now)) ||
 	    (err = event(x, c, "rejected", detail.data)))
 		goto out;
-	v[0].name = "ground";		v[0].value = wf_label(cmd->ground, x->lang);
+	v[0].name = "ground";		v[0].value = ground_label(cmd->ground, x->lang);
 	v[1].name = "explanation";	v[1].value = cmd->text;
 	v[2].name = "channels";		v[2].value = empty(cmd->channel) ? "" : cmd->channel;
 	v[3].name = "decided_at";	v[3].value = at.data;
@@ -421,7 +432,7 @@ do_reject(struct wf_ctx *x, struct case_record *c, const struct wf_command *cmd)
 	if (err == MD_OK)
 		say(x, x->zh ? "%s 不予受理（%s），已告知诉求人。" :
 		    "%s rejected (%s); the member was told.", c->number,
-		    wf_label(cmd->ground, x->lang));
+		    ground_label(cmd->ground, x->lang));
 out:
 	buf_free(&at);
 	buf_free(&detail);

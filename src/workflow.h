@@ -203,6 +203,7 @@ int wf_status_valid(const char *status);
 /*
  * Display label of a vocabulary word (status, type, tier, ground, method,
  * channel) in lang ("zh" default, "en"); the word itself when unknown.
+ * "other" is both a type and a ground: this gives the type's label.
  * Never NULL.
  */
 const char *wf_label(const char *word, const char *lang);
