@@ -75,10 +75,11 @@ install_signals(void)
 }
 
 /*
- * Give up root once the database, the configuration and the secrets are
- * open, when the configuration names a user. The database directory must
- * belong to that user (SQLite creates its -wal and -shm files there), and
- * a reload reads the configuration as that user.
+ * Give up root, when the configuration names a user, as soon as the
+ * configuration and its password files are read: nothing after that needs
+ * root. The database and its directory must belong to that user (SQLite
+ * creates its -wal and -shm files there), and a reload reads the
+ * configuration as that user.
  */
 static int
 drop_privileges(const char *user)
@@ -143,7 +144,6 @@ main(int argc, char **argv)
 	const char *path = getenv("MEMBERDESK_CONF");
 	struct md_config *cfg = NULL;
 	struct daemon *d = NULL;
-	char *run_as = NULL;
 	int foreground = 0, check_only = 0, once = 0, verbose = 0, ch, status = 1;
 	enum md_err err;
 
@@ -208,15 +208,15 @@ main(int argc, char **argv)
 		goto out;
 	}
 
-	run_as = cfg->run_as_user ? strdup(cfg->run_as_user) : NULL;
+	/* The configuration and its secrets are read; the rest runs unprivileged. */
+	if (drop_privileges(cfg->run_as_user) != 0)
+		goto out;
 	err = daemon_new(cfg, &d);
 	cfg = NULL;	/* the daemon owns it now, also on failure */
 	if (err) {
 		log_errx("cannot start: %s", md_strerror(err));
 		goto out;
 	}
-	if (drop_privileges(run_as) != 0)
-		goto out;
 	log_info("started (pid %ld)%s", (long)getpid(), once ? ", single run" : "");
 	if (once) {
 		err = daemon_run_once(d, &got_stop);
@@ -242,6 +242,5 @@ main(int argc, char **argv)
 out:
 	daemon_free(d);
 	config_free(cfg);
-	free(run_as);
 	return status;
 }

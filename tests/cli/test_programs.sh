@@ -107,5 +107,23 @@ print("; ".join(p) or "ok")')
 [ -z "$(ls "$WORK" | grep -v -e '\.conf$' -e '\.eml$' -e '^md\.db' -e '^tpl$')" ] &&
     pass "inspect stores nothing" || fail "inspect stores nothing" "$(ls "$WORK")"
 
+# Privilege drop: as root with user = "nobody", the database is created by nobody.
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	mkdir -m 0755 "$WORK/state"
+	chown nobody "$WORK/state"
+	chmod o+x "$WORK"
+	sed -e "s|database = .*|database = \"$WORK/state/md.db\"|" "$WORK/good.conf" > "$WORK/drop.conf"
+	echo 'user = "nobody"' >> "$WORK/drop.conf"
+	echo 'imap { host = "127.0.0.1" port = 1 user = "chamber" password = "x" timeout = 2 }' >> "$WORK/drop.conf"
+	"$D" -c "$WORK/drop.conf" --once -v 2>"$WORK/drop.log"; rc=$?
+	owner=$(stat -c %U "$WORK/state/md.db" 2>/dev/null)
+	[ "$rc" = 75 ] && [ "$owner" = nobody ] && grep -q "running as nobody" "$WORK/drop.log" &&
+	    pass "user = nobody: runs and creates the database as nobody" ||
+	    fail "user = nobody: runs and creates the database as nobody" "rc=$rc owner=$owner" "$(cat "$WORK/drop.log")"
+	echo 'user = "no-such-user-here"' >> "$WORK/drop.conf"
+	"$D" -n -c "$WORK/drop.conf" 2>&1 | grep -q 'no such user "no-such-user-here"' &&
+	    pass "an unknown user is a configuration error" || fail "an unknown user is a configuration error"
+fi
+
 echo "# $PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]
