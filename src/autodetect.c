@@ -196,7 +196,8 @@ raw_headers_parse(struct ctx *c)
 		nlen = (size_t)(colon - line);
 		while (nlen > 0 && (name[nlen - 1] == ' ' || name[nlen - 1] == '\t'))
 			nlen--;
-		for (i = (size_t)(colon - line) + 1; i < llen && (line[i] == ' ' || line[i] == '\t'); i++)
+		for (i = (size_t)(colon - line) + 1;
+		    i < llen && (line[i] == ' ' || line[i] == '\t'); i++)
 			;
 		if (buf_append(&val, line + i, llen - i) != MD_OK)
 			(void)buf_append(&val, line + i, RAW_HEADER_VALUE_MAX);
@@ -354,7 +355,8 @@ check_loop_headers(struct ctx *c)
 				add_signal(c, K_LOOP, "X-Loop: %s names our domain",
 				    log_escape(e, sizeof(e), h->value));
 			else
-				add_signal(c, K_ROBOT, "X-Loop: %s (mail already handled by a robot)",
+				add_signal(c, K_ROBOT,
+				    "X-Loop: %s (mail already handled by a robot)",
 				    log_escape(e, sizeof(e), h->value));
 		}
 	}
@@ -559,7 +561,8 @@ check_senders(struct ctx *c)
 		addr_of(rpv, rp, sizeof(rp));
 		local_of(rp, local, sizeof(local));
 		if (rp[0] == '\0')
-			add_signal(c, K_ROBOT, "Return-Path: <> (null sender, used for notifications)");
+			add_signal(c, K_ROBOT,
+			    "Return-Path: <> (null sender, used for notifications)");
 		else if (is_daemon_local(local))
 			add_signal(c, K_BOUNCE, "Return-Path: <%s> is a mail system",
 			    log_escape(e, sizeof(e), rp));
@@ -578,7 +581,8 @@ check_senders(struct ctx *c)
 			    log_escape(e, sizeof(e), from));
 	local_of(from, local, sizeof(local));
 	if (is_daemon_local(local)) {
-		add_signal(c, K_BOUNCE, "From: %s is a mail system", log_escape(e, sizeof(e), from));
+		add_signal(c, K_BOUNCE, "From: %s is a mail system",
+		    log_escape(e, sizeof(e), from));
 		return;
 	}
 	if (fv && (strcasestr(fv, "Mail Delivery Subsystem") ||

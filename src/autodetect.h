@@ -26,6 +26,14 @@
  *   end: "退货申请" and "休假期间工资" are member requests, "自动回复: ..." and
  *   "Undeliverable: ..." are not.
  * - Feedback-ID (set by bulk senders such as Amazon SES) marks bulk mail.
+ * - X-Loop naming our domain or address is a "loop"; any other X-Loop, and
+ *   an X-Memberdesk-Loop of another domain (another chamber's memberdesk),
+ *   is a "robot": automatic either way.
+ * - Report parts (message/delivery-status, ...) count only before the first
+ *   embedded message: a member who forwards a bounce to the chamber as an
+ *   attachment wrote a human mail.
+ * - Without a parsed message (msg NULL) the verdict comes from raw headers
+ *   only; RFC 2047 encoded subjects are then not recognised.
  */
 #ifndef MD_AUTODETECT_H
 #define MD_AUTODETECT_H
@@ -78,7 +86,13 @@ struct auto_verdict {
 	 */
 	char reason[256];
 	/* Bounce and feedback-report linking; all NULL/0 otherwise. */
+	/*
+	 * From the returned message or headers part (Message-ID), else the
+	 * bounce's In-Reply-To. Only printable ASCII without spaces or angle
+	 * brackets is kept, so both are safe for SQL parameters and logs.
+	 */
 	char *original_message_id;   /* owned, without angle brackets, or NULL */
+	/* X-Failed-Recipients, Final-/Original-Recipient, Original-Rcpt-To. */
 	char **failed_recipients;    /* owned array of owned lower-case addresses */
 	size_t n_failed_recipients;
 	int delayed;                 /* a DSN that reports delay only, not failure */
