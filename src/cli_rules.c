@@ -11,7 +11,6 @@
 
 #include "buf.h"
 #include "classify.h"
-#include "log.h"
 
 #define CLI_MAX_MESSAGE		(25 * 1024 * 1024)
 #define CLI_MAX_MODEL		(256 * 1024 * 1024)

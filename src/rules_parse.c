@@ -4,7 +4,6 @@
  * one line. Parsing builds a tree of conditions per rule; loading a
  * directory is all-or-nothing. See filters/README.md for the language.
  */
-#include <sys/stat.h>
 
 #include <dirent.h>
 #include <errno.h>
