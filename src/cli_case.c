@@ -15,8 +15,10 @@
 #include "buf.h"
 #include "case.h"
 #include "cli.h"
+#include "cli_workflow.h"
 #include "config.h"
 #include "db.h"
+#include "workflow.h"
 
 #define CLI_TEXT_MAX (64u * 1024 * 1024)
 
@@ -286,9 +288,9 @@ struct label {
 };
 
 static const struct label labels[] = {
-	{ "registered", "已登记" }, { "accepted", "已受理" }, { "rejected", "不予受理" },
-	{ "in_progress", "办理中" }, { "resolved", "已办结" }, { "reopened", "重新办理" },
-	{ "closed", "已结案" },
+	{ "registered", "已登记" }, { "handling", "办理中" }, { "rejected", "不予受理" },
+	{ "resolved", "已反馈结果" }, { "rehandling", "重新办理" }, { "closed", "已办结" },
+	{ "archived", "已归档" }, { "merged", "已并案" },
 	{ "policy", "政策咨询" }, { "rights", "权益保障" }, { "difficulty", "发展困难" },
 	{ "suggestion", "意见建议" }, { "other", "其他" },
 	{ "simple", "简单" }, { "general", "一般" }, { "major", "重大复杂" },
@@ -383,11 +385,21 @@ case_list_cmd(int argc, char **argv, struct db *db, const struct md_config *cfg)
 		    parse_int(argv[k + 1], 1, INT_MAX, &num) == 0) {
 			filt.limit = (size_t)num;
 			k++;
+		} else if (strcmp(argv[k], "--overdue") == 0) {
+			/* Past the deadline of their status: review, handling, re-handling. */
+			filt.overdue_at = cli_now();
+			if (filt.overdue_at == (time_t)-1)
+				return 2;
 		} else {
 			fprintf(stderr, "usage: memberdesk case list [--status STATUS] "
-			    "[--year YEAR] [--limit N]\n");
+			    "[--year YEAR] [--limit N] [--overdue]\n");
 			return 2;
 		}
+	}
+	if (filt.status && !wf_status_valid(filt.status)) {
+		fprintf(stderr, "memberdesk: unknown status; use registered, handling, rejected, "
+		    "resolved, rehandling, closed, archived or merged\n");
+		return 2;
 	}
 	err = case_list(db, &filt, &v, &n);
 	if (err == MD_OK)
@@ -447,6 +459,18 @@ indented(const char *text)
 	free(s);
 }
 
+/* A time field, only when the case has reached it. */
+static void
+show_time(const char *name, time_t t)
+{
+	char when[32];
+
+	if (t == 0)
+		return;
+	fmt_time(t, when, sizeof(when));
+	field(name, when);
+}
+
 static int
 case_show_cmd(int argc, char **argv, struct db *db, const struct md_config *cfg)
 {
@@ -495,6 +519,23 @@ case_show_cmd(int argc, char **argv, struct db *db, const struct md_config *cfg)
 	field(zh ? "提交时间" : "Submitted", when);
 	fmt_time(f->c.updated_at, when, sizeof(when));
 	field(zh ? "更新时间" : "Updated", when);
+	show_time(zh ? "审核期限" : "Review due", f->c.review_due);
+	show_time(zh ? "受理时间" : "Accepted", f->c.accepted_at);
+	show_time(zh ? "办结期限" : "Result due", f->c.handling_due);
+	show_time(zh ? "重新办理期限" : "Re-handling due", f->c.rehandling_due);
+	show_time(zh ? "结果反馈" : "Resolved", f->c.resolved_at);
+	show_time(zh ? "评价期限" : "Feedback due", f->c.feedback_due);
+	show_time(zh ? "办结时间" : "Closed", f->c.closed_at);
+	if (f->c.assignee)
+		field(zh ? "承办人" : "Assignee", f->c.assignee);
+	if (f->c.method)
+		field(zh ? "处理方式" : "Method", wf_label(f->c.method, cfg->language));
+	if (f->c.satisfaction)
+		field(zh ? "会员评价" : "Feedback", wf_label(f->c.satisfaction, cfg->language));
+	if (f->c.joint_parent_id) {
+		snprintf(num, sizeof(num), "#%lld", (long long)f->c.joint_parent_id);
+		field(zh ? "并入联合诉求" : "Merged into", num);
+	}
 	field(zh ? "主题" : "Subject", f->c.subject);
 	printf("%s\n", zh ? "内容:" : "Text:");
 	indented(f->c.text);
@@ -543,9 +584,13 @@ cli_case(int argc, char **argv, const struct md_config *cfg)
 	enum md_err err;
 	int status;
 
-	if (argc < 2 || (strcmp(argv[1], "list") && strcmp(argv[1], "show"))) {
+	if (argc < 2 || (strcmp(argv[1], "list") && strcmp(argv[1], "show") &&
+	    strcmp(argv[1], "export") && !cli_case_is_action(argv[1]))) {
 		fprintf(stderr, "usage: memberdesk case list [--status S] [--year N] "
-		    "[--limit N]\n       memberdesk case show NUMBER\n");
+		    "[--limit N] [--overdue]\n       memberdesk case show NUMBER\n"
+		    "       memberdesk case export NUMBER [-o FILE.html] [--attachments DIR]\n"
+		    "       memberdesk case accept|reject|type|tier|assign|note|progress|extend|"
+		    "resolve|feedback|merge|reopen|close|archive|register|reply ...\n");
 		return 2;
 	}
 	err = db_open(cfg->database, &db);
@@ -563,8 +608,12 @@ cli_case(int argc, char **argv, const struct md_config *cfg)
 	tzset();
 	if (strcmp(argv[1], "list") == 0)
 		status = case_list_cmd(argc - 1, argv + 1, db, cfg);
-	else
+	else if (strcmp(argv[1], "show") == 0)
 		status = case_show_cmd(argc - 1, argv + 1, db, cfg);
+	else if (strcmp(argv[1], "export") == 0)
+		status = cli_case_export(argc - 1, argv + 1, db, cfg);
+	else
+		status = cli_case_action(argc - 1, argv + 1, db, cfg);
 	fflush(stdout);
 	if (saved_tz)
 		setenv("TZ", saved_tz, 1);
