@@ -491,12 +491,15 @@ check_entries(struct load *ld)
 	}
 }
 
+/* Keep a file's name for messages, escaped: a file name can hold a newline. */
 static enum md_err
 add_file_name(struct calendar *cal, const char *name, const char **out)
 {
+	char esc[1024];
+
 	if (cal->n_files >= CALENDAR_MAX_FILES)
 		return MD_ERR_LIMIT;
-	if ((cal->files[cal->n_files] = strdup(name)) == NULL)
+	if ((cal->files[cal->n_files] = strdup(log_escape(esc, sizeof(esc), name))) == NULL)
 		return MD_ERR_NOMEM;
 	*out = cal->files[cal->n_files++];
 	return MD_OK;
@@ -560,7 +563,7 @@ is_cal_name(const char *s)
 
 /* Read one file whole, refusing anything but a regular file within the limit. */
 static enum md_err
-read_file(struct load *ld, const char *path, struct buf *content)
+read_file(struct load *ld, const char *path, const char *file, struct buf *content)
 {
 	struct stat st;
 	char chunk[8192];
@@ -570,11 +573,11 @@ read_file(struct load *ld, const char *path, struct buf *content)
 
 	/* O_NONBLOCK: a FIFO named *.cal must not hang the daemon's start. */
 	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
-		load_error(ld, path, 0, "%s", strerror(errno));
+		load_error(ld, file, 0, "%s", strerror(errno));
 		return MD_ERR_IO;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		load_error(ld, path, 0, "not a regular file");
+		load_error(ld, file, 0, "not a regular file");
 		err = MD_ERR_IO;
 		goto out;
 	}
@@ -586,13 +589,13 @@ read_file(struct load *ld, const char *path, struct buf *content)
 			break;
 		if ((err = buf_append(content, chunk, (size_t)n)) != MD_OK) {
 			if (err == MD_ERR_LIMIT)
-				load_error(ld, path, 0, "larger than %d bytes",
+				load_error(ld, file, 0, "larger than %d bytes",
 				    CALENDAR_MAX_FILE);
 			goto out;
 		}
 	}
 	if (n == -1) {
-		load_error(ld, path, 0, "%s", strerror(errno));
+		load_error(ld, file, 0, "%s", strerror(errno));
 		err = MD_ERR_IO;
 	}
 out:
@@ -676,7 +679,7 @@ calendar_load_dir(const char *dir, FILE *errors, struct calendar **out)
 		err = add_file_name(ld.cal, path.data, &file);
 		if (err)
 			goto out;
-		err = read_file(&ld, file, &content);
+		err = read_file(&ld, path.data, file, &content);
 		if (err)
 			goto out;
 		parse_text(&ld, file, content.data ? content.data : "", content.len);

@@ -675,6 +675,18 @@ test_directory_loading(void **state)
 	free(errors);
 	remove_file(dir, "c.cal");
 
+	/* A newline in a file name cannot forge a second message line. */
+	write_file(dir, "x\ny.cal", "bogus\n");
+	fp = open_memstream(&errors, &len);
+	assert_non_null(fp);
+	assert_int_equal(calendar_load_dir(dir, fp, &cal), MD_ERR_INPUT);
+	fclose(fp);
+	assert_null(cal);
+	assert_non_null(strstr(errors, "/x\\x0ay.cal:1: unknown keyword \"bogus\""));
+	assert_ptr_equal(strchr(errors, '\n'), errors + strlen(errors) - 1);
+	free(errors);
+	remove_file(dir, "x\ny.cal");
+
 	/* A FIFO must be refused, not block the load. */
 	snprintf(expect, sizeof(expect), "%s/f.cal", dir);
 	assert_int_equal(mkfifo(expect, 0600), 0);
