@@ -5,12 +5,16 @@
 #include "autodetect.h"
 #include "buf.h"
 #include "deadline.h"
+#include "followup.h"
 #include "intake.h"
 #include "log.h"
 #include "member.h"
 #include "message.h"
 #include "msgstore.h"
+#include "mailcmd.h"
 #include "notify.h"
+#include "thread.h"
+#include "workflow.h"
 
 /* References copied into a notice: the member's chain plus their message. */
 #define INTAKE_MAX_REFS 21
@@ -25,6 +29,7 @@ intake_outcome_name(enum intake_outcome outcome)
 	case INTAKE_ALREADY:   return "already-recorded";
 	case INTAKE_UNFILED:   return "unfiled";
 	case INTAKE_OVERSIZE:  return "oversize";
+	case INTAKE_FOLLOWUP:  return "follow-up";
 	}
 	return "unknown";
 }
@@ -250,6 +255,45 @@ register_case(const struct intake_env *env, const struct message *msg, int64_t r
 	return err;
 }
 
+/*
+ * A message about a known case, or staff commands without one, goes to
+ * followup; anything else opens a case that the secretariat is told of.
+ */
+static enum md_err
+route(const struct intake_env *env, const struct message *msg, int64_t row, time_t now,
+    struct intake_result *res)
+{
+	struct wf_env wf = { env->cfg, env->db, env->cal };
+	struct thread_result th;
+	struct followup_result fr;
+	char esc[256];
+	enum md_err err;
+
+	err = thread_find(env->cfg, env->db, msg, &th);
+	if (err)
+		return err;
+	if (th.via != THREAD_VIA_NONE || (config_find_staff(env->cfg, msg->from_addr) &&
+	    mailcmd_present(msg->text))) {
+		err = followup_handle(&wf, msg, row, &th, now, &fr);
+		if (err)
+			return err;
+		res->outcome = fr.outcome == FOLLOWUP_STRANGER ? INTAKE_UNFILED : INTAKE_FOLLOWUP;
+		res->case_id = fr.case_id;
+		if (fr.case_id)
+			snprintf(res->case_number, sizeof(res->case_number), "%s", th.case_number);
+		log_info("message %lld from %s: %s%s%s (%s)", (long long)row,
+		    log_escape(esc, sizeof(esc), msg->from_addr), followup_outcome_name(fr.outcome),
+		    th.case_number[0] ? " on " : "", th.case_number,
+		    th.via != THREAD_VIA_NONE ? thread_via_name(th.via) : "no case");
+		return MD_OK;
+	}
+	res->outcome = INTAKE_NEW_CASE;
+	err = register_case(env, msg, row, now, res);
+	if (err == MD_OK)
+		err = wf_announce_new_case(&wf, res->case_id, NULL, now);
+	return err;
+}
+
 static enum md_err
 classify_automatic(const struct intake_env *env, const struct message *msg, const char *raw,
     size_t len, struct auto_verdict *v)
@@ -309,8 +353,7 @@ intake_message(const struct intake_env *env, const struct intake_source *src,
 		res->outcome = INTAKE_UNFILED;
 		log_warnx("uid %u: no usable sender address; kept without a case", src->uid);
 	} else {
-		res->outcome = INTAKE_NEW_CASE;
-		err = register_case(env, msg, res->message_row, now, res);
+		err = route(env, msg, res->message_row, now, res);
 		if (err)
 			goto rollback;
 	}

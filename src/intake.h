@@ -38,8 +38,11 @@ enum intake_outcome {
 	INTAKE_AUTOMATIC,    /* automatic mail (bounce, auto-reply, list): recorded, not answered */
 	INTAKE_DUPLICATE,    /* same Message-ID or content as a recorded message: not recorded again */
 	INTAKE_ALREADY,      /* this mailbox UID was recorded before (e.g. a crash before marking) */
-	INTAKE_UNFILED,      /* recorded without a case (no usable sender address) */
-	INTAKE_OVERSIZE      /* too large to read: the head is recorded, the message stays on the server */
+	INTAKE_UNFILED,      /* recorded without a case (no usable sender address, or a
+	                        non-participant writing about a case: secretariat alerted) */
+	INTAKE_OVERSIZE,     /* too large to read: the head is recorded, the message stays on the server */
+	INTAKE_FOLLOWUP      /* a follow-up on a case (member message, feedback, staff reply or
+	                        commands; see followup.h), or staff commands without a case */
 };
 
 struct intake_result {

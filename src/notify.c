@@ -7,9 +7,35 @@
 #include "msgstore.h"
 #include "notify.h"
 #include "outbox.h"
+#include "staffauth.h"
 
 /* Templates and common variables come in small, fixed numbers. */
 #define NOTIFY_MAX_VARS 48
+
+/*
+ * Staff reply to notices to command: their Reply-To must carry the token
+ * for this staff member and case, whoever queued the notice.
+ */
+static enum md_err
+staff_reply_to(const struct md_config *cfg, struct db *db, const struct notify_request *rq,
+    char *out, size_t outlen, const char **reply_to)
+{
+	struct case_record *c = NULL;
+	enum md_err err;
+
+	*reply_to = rq->reply_to;
+	if (rq->reply_to || rq->case_id == 0 || rq->to_addr == NULL ||
+	    config_find_staff(cfg, rq->to_addr) == NULL)
+		return MD_OK;
+	err = case_get(db, rq->case_id, &c);
+	if (err)
+		return err;
+	err = staffauth_reply_address(cfg, rq->to_addr, c->number, out, outlen);
+	case_record_free(c);
+	if (err == MD_OK)
+		*reply_to = out;
+	return err;
+}
 
 static enum md_err
 record_outgoing(struct db *db, const struct notify_request *rq, const struct notice_msg *nm,
@@ -49,6 +75,8 @@ notify_queue(const struct md_config *cfg, struct db *db, const struct notify_req
 	struct notice_msg nm;
 	struct outbox_new ob;
 	char *subject = NULL, *body = NULL, errbuf[512], esc[256];
+	char reply_buf[STAFFAUTH_ADDR_MAX];
+	const char *reply_to = NULL;
 	size_t nvars = 0, i;
 	enum md_err err;
 
@@ -74,8 +102,12 @@ notify_queue(const struct md_config *cfg, struct db *db, const struct notify_req
 		goto out;
 	}
 
+	err = staff_reply_to(cfg, db, rq, reply_buf, sizeof(reply_buf), &reply_to);
+	if (err)
+		goto out;
 	memset(&n, 0, sizeof(n));
 	n.from_addr = cfg->smtp_from;
+	n.reply_to = reply_to;
 	n.from_name = cfg->smtp_from_name;
 	n.to_addr = rq->to_addr;
 	n.to_name = rq->to_name;

@@ -26,6 +26,9 @@ struct notify_request {
 	size_t nvars;
 	const char *to_addr;             /* the one recipient */
 	const char *to_name;             /* UTF-8 or NULL */
+	const char *reply_to;            /* Reply-To addr-spec, or NULL: for a listed staff
+	                                    recipient of a case notice, that staff member's
+	                                    reply address with its token (staffauth.h) */
 	const char *in_reply_to;         /* without brackets, or NULL */
 	const char *const *references;   /* oldest first, or NULL */
 	size_t n_references;
