@@ -194,7 +194,7 @@ name_is_text(const char *s)
 
 /* Parse exactly "YYYY-MM-DD" (s is NUL-terminated) into a day number. */
 static int
-parse_date(const char *s, long *day, int *year)
+parse_date(const char *s, long *day)
 {
 	int v[3] = { 0, 0, 0 };
 	static const int width[3] = { 4, 2, 2 };
@@ -212,7 +212,6 @@ parse_date(const char *s, long *day, int *year)
 	if (*s != '\0' || !date_is_valid(v[0], v[1], v[2]))
 		return 0;
 	*day = days_from_civil(v[0], v[1], v[2]);
-	*year = v[0];
 	return 1;
 }
 
@@ -316,7 +315,6 @@ parse_entry(struct load *ld, const char *file, unsigned lineno, enum entry_kind 
 {
 	struct entry e;
 	char *w = next_word(&rest), *dots, esc[64], dbuf[16];
-	int y1, y2;
 	long z;
 	enum md_err err;
 
@@ -332,13 +330,13 @@ parse_entry(struct load *ld, const char *file, unsigned lineno, enum entry_kind 
 	dots = strstr(w, "..");
 	if (dots)
 		*dots = '\0';
-	if (!parse_date(w, &e.first, &y1)) {
+	if (!parse_date(w, &e.first)) {
 		load_error(ld, file, lineno, "\"%s\" is not a date YYYY-MM-DD (years %d-%d)",
 		    log_escape(esc, sizeof(esc), w), CALENDAR_MIN_YEAR, CALENDAR_MAX_YEAR);
 		return;
 	}
 	e.last = e.first;
-	if (dots && !parse_date(dots + 2, &e.last, &y2)) {
+	if (dots && !parse_date(dots + 2, &e.last)) {
 		load_error(ld, file, lineno, "\"%s\" is not a date YYYY-MM-DD (years %d-%d)",
 		    log_escape(esc, sizeof(esc), dots + 2), CALENDAR_MIN_YEAR,
 		    CALENDAR_MAX_YEAR);
