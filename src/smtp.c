@@ -109,7 +109,11 @@ smtp_client_new(const struct server_config *cfg, const char *helo, struct smtp_c
 	}
 	timeout = cfg->timeout > 0 ? cfg->timeout : DEFAULT_TIMEOUT;
 	curl_easy_setopt(c->curl, CURLOPT_URL, c->url);
+#if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+#else
+	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS, (long)(CURLPROTO_SMTP | CURLPROTO_SMTPS));
+#endif
 	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, c->curlerr);
 	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, timeout);

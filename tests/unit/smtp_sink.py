@@ -13,14 +13,17 @@ connection is answered by closing it without a reply, as a server that
 times out an idle connection just as the client reuses it.
 The bound port is written to --port-file once the server listens.
 --cert/--key offer STARTTLS; with --implicit-tls the listener is SMTPS.
+--auth USER:PASS requires AUTH (PLAIN or LOGIN, allowed without TLS here).
 """
 import argparse
 import asyncio
+import logging
 import os
 import ssl
 import sys
+import warnings
 
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult
 
 
 class Handler:
@@ -62,6 +65,9 @@ class Handler:
 
 
 async def main():
+    # Plain AUTH is deliberate here; keep the test logs free of its warnings.
+    warnings.simplefilter('ignore')
+    logging.getLogger('mail.log').setLevel(logging.CRITICAL)
     ap = argparse.ArgumentParser()
     ap.add_argument('--dir', required=True)
     ap.add_argument('--port-file', required=True)
@@ -69,6 +75,7 @@ async def main():
     ap.add_argument('--cert')
     ap.add_argument('--key')
     ap.add_argument('--implicit-tls', action='store_true')
+    ap.add_argument('--auth')
     args = ap.parse_args()
 
     ctx = None
@@ -76,11 +83,20 @@ async def main():
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(args.cert, args.key)
     handler = Handler(args.dir)
+    kw = {'hostname': 'sink.test'}
+    if ctx is not None and not args.implicit_tls:
+        kw['tls_context'] = ctx
+    if args.auth:
+        user, password = args.auth.encode().split(b':', 1)
+
+        def check(server, session, envelope, mechanism, auth_data):
+            # handled=False: aiosmtpd itself answers 235 or 535.
+            return AuthResult(success=auth_data.login == user and
+                              auth_data.password == password, handled=False)
+        kw.update(authenticator=check, auth_required=True, auth_require_tls=False)
 
     def factory():
-        if ctx is not None and not args.implicit_tls:
-            return SMTP(handler, hostname='sink.test', tls_context=ctx)
-        return SMTP(handler, hostname='sink.test')
+        return SMTP(handler, **kw)
 
     loop = asyncio.get_running_loop()
     server = await loop.create_server(factory, host='127.0.0.1', port=args.port,

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -36,6 +37,10 @@ static char workdir[256];
 static struct sink plain;
 static int have_certs;
 static int sink_seq;
+static const char *sink_auth;   /* USER:PASS for the next start_sink(), or NULL */
+#define MAX_SINKS 64
+static pid_t started[MAX_SINKS];  /* every sink pid, reaped in group_teardown() */
+static int n_started;
 
 static const char *
 srcdir(void)
@@ -57,7 +62,7 @@ static int
 start_sink(struct sink *s, int port, const char *cert, const char *key, int implicit)
 {
 	char script[4096], portarg[16];
-	const char *argv[14];
+	const char *argv[16];
 	FILE *fp;
 	int i, n = 0;
 
@@ -87,13 +92,21 @@ start_sink(struct sink *s, int port, const char *cert, const char *key, int impl
 		if (implicit)
 			argv[n++] = "--implicit-tls";
 	}
+	if (sink_auth) {
+		argv[n++] = "--auth";
+		argv[n++] = sink_auth;
+	}
 	argv[n] = NULL;
 	if ((s->pid = fork()) == -1)
 		return -1;
 	if (s->pid == 0) {
+		/* A failed assertion must not leave a server behind. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		execv(PYTHON, (char *const *)argv);
 		_exit(127);
 	}
+	if (n_started < MAX_SINKS)
+		started[n_started++] = s->pid;
 	for (i = 0; i < 200; i++) {
 		if ((fp = fopen(s->portfile, "r")) != NULL) {
 			n = fscanf(fp, "%d", &s->port);
@@ -112,9 +125,14 @@ start_sink(struct sink *s, int port, const char *cert, const char *key, int impl
 static void
 stop_sink(struct sink *s)
 {
+	int i;
+
 	if (s->pid > 0) {
 		kill(s->pid, SIGTERM);
 		waitpid(s->pid, NULL, 0);
+		for (i = 0; i < n_started; i++)
+			if (started[i] == s->pid)
+				started[i] = 0;
 		s->pid = 0;
 	}
 }
@@ -144,9 +162,17 @@ static int
 group_teardown(void **state)
 {
 	char cmd[512];
+	int i;
 
 	(void)state;
 	stop_sink(&plain);
+	/* Sinks of tests that failed half-way. */
+	for (i = 0; i < n_started; i++) {
+		if (started[i] > 0) {
+			kill(started[i], SIGTERM);
+			waitpid(started[i], NULL, 0);
+		}
+	}
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", workdir);
 	return system(cmd) == 0 ? 0 : -1;
 }
@@ -162,7 +188,8 @@ clear_mail(void **state)
 }
 
 static struct smtp_client *
-client_for(int port, enum tls_mode tls, const char *ca, int verify)
+client_auth(int port, enum tls_mode tls, const char *ca, int verify, const char *user,
+    const char *password)
 {
 	struct server_config cfg;
 	struct smtp_client *c = NULL;
@@ -174,8 +201,16 @@ client_for(int port, enum tls_mode tls, const char *ca, int verify)
 	cfg.ca_file = (char *)ca;
 	cfg.tls_verify = verify;
 	cfg.timeout = 10;
+	cfg.user = (char *)user;
+	cfg.password = (char *)password;
 	assert_int_equal(smtp_client_new(&cfg, "desk.test", &c), MD_OK);
 	return c;
+}
+
+static struct smtp_client *
+client_for(int port, enum tls_mode tls, const char *ca, int verify)
+{
+	return client_auth(port, tls, ca, verify, NULL, NULL);
 }
 
 static int
@@ -501,6 +536,37 @@ test_tls(void **state)
 }
 
 static void
+test_authentication(void **state)
+{
+	static const char msg[] = "Subject: auth\r\n\r\nbody\r\n";
+	struct smtp_client *c;
+	struct sink s;
+	char err[512];
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	sink_auth = "desk:s3cret";
+	assert_int_equal(start_sink(&s, 0, NULL, NULL, 0), 0);
+	sink_auth = NULL;
+	c = client_auth(s.port, TLS_MODE_NONE, NULL, 1, "desk", "wrong");
+	assert_int_equal(smtp_send(c, "desk@chamber.example", "a@member.example", msg,
+	    sizeof(msg) - 1, err, sizeof(err)), MD_ERR_AUTH);
+	smtp_client_free(c);
+	/* Without credentials the server's "authentication required" is a 5xx. */
+	c = client_for(s.port, TLS_MODE_NONE, NULL, 1);
+	assert_int_equal(smtp_send(c, "desk@chamber.example", "a@member.example", msg,
+	    sizeof(msg) - 1, err, sizeof(err)), MD_ERR_FINAL);
+	smtp_client_free(c);
+	assert_null(slurp(s.dir, 1, "eml", NULL));
+	c = client_auth(s.port, TLS_MODE_NONE, NULL, 1, "desk", "s3cret");
+	assert_int_equal(smtp_send(c, "desk@chamber.example", "a@member.example", msg,
+	    sizeof(msg) - 1, err, sizeof(err)), MD_OK);
+	assert_received(&s, 1, msg, sizeof(msg) - 1, "desk@chamber.example\n");
+	smtp_client_free(c);
+	stop_sink(&s);
+}
+
+static void
 test_starttls_required_but_not_offered(void **state)
 {
 	static const char msg[] = "Subject: x\r\n\r\nbody\r\n";
@@ -526,6 +592,7 @@ main(void)
 		cmocka_unit_test_setup(test_retries_once_when_reused_connection_drops, clear_mail),
 		cmocka_unit_test_setup(test_envelope_injection_is_refused, clear_mail),
 		cmocka_unit_test_setup(test_tls, clear_mail),
+		cmocka_unit_test_setup(test_authentication, clear_mail),
 		cmocka_unit_test_setup(test_starttls_required_but_not_offered, clear_mail),
 	};
 
