@@ -14,7 +14,9 @@
 #include "log.h"
 #include "outbox.h"
 #include "sender.h"
+#include "rules.h"
 #include "template.h"
+#include "triage.h"
 
 /* Reconnection backoff bounds, in seconds. */
 #define RECONNECT_MIN 1
@@ -26,6 +28,7 @@ struct daemon {
 	struct md_config *cfg;       /* owned */
 	struct db *db;               /* owned */
 	struct calendar *cal;        /* owned; NULL when none is installed */
+	struct triage *triage;       /* owned: rules and model for new requests */
 	struct imap_conn *imap;      /* owned; NULL while disconnected */
 	struct sender *sender;       /* owned */
 	int imap_failures;           /* consecutive connection failures */
@@ -73,6 +76,16 @@ daemon_check_config(const struct md_config *cfg, FILE *errors)
 		fprintf(errors, "%s: warning: no calendar directory %s; only weekends are days off\n",
 		    cfg->path, cfg->calendar_dir);
 	}
+	if (access(cfg->filter_dir, R_OK | X_OK) == 0) {
+		struct ruleset *rules = NULL;
+
+		if (rules_load_dir(cfg->filter_dir, errors, &rules) != MD_OK)
+			result = MD_ERR_INPUT;
+		rules_free(rules);
+	} else if (errors) {
+		fprintf(errors, "%s: warning: no rule directory %s; requests are not classified\n",
+		    cfg->path, cfg->filter_dir);
+	}
 	dir = strdup(cfg->database);
 	if (dir == NULL)
 		return MD_ERR_NOMEM;
@@ -107,6 +120,8 @@ daemon_new(struct md_config *cfg, struct daemon **out)
 	if (err == MD_OK)
 		err = load_calendar(cfg, stderr, &d->cal);
 	if (err == MD_OK)
+		err = triage_load(cfg, d->db, stderr, &d->triage);
+	if (err == MD_OK)
 		err = sender_new(cfg, d->db, &d->sender);
 	if (err) {
 		daemon_free(d);
@@ -123,6 +138,7 @@ daemon_free(struct daemon *d)
 		return;
 	imap_close(d->imap);
 	sender_free(d->sender);
+	triage_free(d->triage);
 	calendar_free(d->cal);
 	db_close(d->db);
 	config_free(d->cfg);
@@ -134,6 +150,7 @@ daemon_reload(struct daemon *d, const char *path)
 {
 	struct md_config *cfg = NULL;
 	struct calendar *cal = NULL;
+	struct triage *triage = NULL;
 
 	log_info("reloading %s", path);
 	if (config_load(path, stderr, &cfg) != MD_OK ||
@@ -149,16 +166,27 @@ daemon_reload(struct daemon *d, const char *path)
 		config_free(cfg);
 		return;
 	}
+	/* Rules with errors leave the previous rules (and configuration) in force. */
+	if (triage_load(cfg, d->db, stderr, &triage) != MD_OK) {
+		log_warnx("classification rules have errors; the previous configuration "
+		    "and rules stay in force");
+		calendar_free(cal);
+		config_free(cfg);
+		return;
+	}
 	/* Keep the open database: its path is the one from the old configuration. */
 	free(cfg->database);
 	cfg->database = strdup(d->cfg->database);
 	if (cfg->database == NULL) {
 		config_free(cfg);
 		calendar_free(cal);
+		triage_free(triage);
 		return;
 	}
 	calendar_free(d->cal);
 	d->cal = cal;
+	triage_free(d->triage);
+	d->triage = triage;
 	sender_reconfigure(d->sender, cfg);
 	imap_close(d->imap);
 	d->imap = NULL;
@@ -235,7 +263,7 @@ static enum md_err
 on_message(uint32_t uid, const char *raw, size_t len, void *arg)
 {
 	struct fetch_ctx *fc = arg;
-	struct intake_env env = { fc->d->cfg, fc->d->db, fc->d->cal };
+	struct intake_env env = { fc->d->cfg, fc->d->db, fc->d->cal, fc->d->triage };
 	struct intake_result res;
 	enum md_err err;
 
@@ -252,7 +280,7 @@ static enum md_err
 on_oversize(uint32_t uid, size_t size, const char *head, size_t headlen, void *arg)
 {
 	struct fetch_ctx *fc = arg;
-	struct intake_env env = { fc->d->cfg, fc->d->db, fc->d->cal };
+	struct intake_env env = { fc->d->cfg, fc->d->db, fc->d->cal, fc->d->triage };
 	struct intake_result res;
 	enum md_err err;
 

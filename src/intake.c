@@ -13,6 +13,7 @@
 #include "msgstore.h"
 #include "mailcmd.h"
 #include "notify.h"
+#include "triage.h"
 #include "thread.h"
 #include "workflow.h"
 
@@ -220,17 +221,41 @@ queue_ack(const struct intake_env *env, const struct message *msg, int64_t case_
 	return err;
 }
 
+/* Record what triage proposed, for staff to confirm and for the report. */
+static enum md_err
+record_classification(const struct intake_env *env, int64_t case_id,
+    const struct classify_result *cr, time_t now)
+{
+	json_t *j = classify_result_json(cr);
+	char *detail = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	enum md_err err;
+
+	json_decref(j);
+	if (detail == NULL)
+		return MD_ERR_NOMEM;
+	err = case_add_event(env->db, case_id, now, "classified", "system", detail, 0, NULL);
+	free(detail);
+	return err;
+}
+
 static enum md_err
 register_case(const struct intake_env *env, const struct message *msg, int64_t row,
-    time_t now, struct intake_result *res)
+    time_t now, struct intake_result *res, char **flags)
 {
+	struct classify_result *cr = NULL;
 	struct member *m = NULL;
 	struct case_new cn;
 	enum md_err err;
 
+	*flags = NULL;
 	err = member_find_by_address(env->db, msg->from_addr, &m);
 	if (err && err != MD_ERR_NOTFOUND)
 		return err;
+	err = triage_classify(env->triage, env->cfg, env->db, msg, m, now, &cr);
+	if (err) {
+		member_free(m);
+		return err;
+	}
 
 	memset(&cn, 0, sizeof(cn));
 	cn.prefix = env->cfg->case_prefix;
@@ -246,11 +271,20 @@ register_case(const struct intake_env *env, const struct message *msg, int64_t r
 	cn.submitted_at = now;
 	cn.actor = msg->from_addr;
 	cn.message_id = row;
+	cn.type = md_type_name(cr->type);
 	err = case_create(env->db, &cn, now, &res->case_id, res->case_number);
 	if (err == MD_OK)
 		err = msgstore_set_case(env->db, row, res->case_id);
 	if (err == MD_OK)
+		err = record_classification(env, res->case_id, cr, now);
+	if (err == MD_OK)
 		err = queue_ack(env, msg, res->case_id, res->case_number, m, now);
+	if (err == MD_OK && cr->rules.n_flags) {
+		*flags = triage_flags_string(cr);
+		if (*flags == NULL)
+			err = MD_ERR_NOMEM;
+	}
+	classify_result_free(cr);
 	member_free(m);
 	return err;
 }
@@ -266,7 +300,7 @@ route(const struct intake_env *env, const struct message *msg, int64_t row, time
 	struct wf_env wf = { env->cfg, env->db, env->cal };
 	struct thread_result th;
 	struct followup_result fr;
-	char esc[256];
+	char esc[256], *flags = NULL;
 	enum md_err err;
 
 	err = thread_find(env->cfg, env->db, msg, &th);
@@ -288,9 +322,10 @@ route(const struct intake_env *env, const struct message *msg, int64_t row, time
 		return MD_OK;
 	}
 	res->outcome = INTAKE_NEW_CASE;
-	err = register_case(env, msg, row, now, res);
+	err = register_case(env, msg, row, now, res, &flags);
 	if (err == MD_OK)
-		err = wf_announce_new_case(&wf, res->case_id, NULL, now);
+		err = wf_announce_new_case(&wf, res->case_id, flags, now);
+	free(flags);
 	return err;
 }
 

@@ -18,12 +18,14 @@
 #include "config.h"
 #include "db.h"
 #include "error.h"
+#include "triage.h"
 
 /* What the daemon hands intake: all borrowed, none modified. */
 struct intake_env {
 	const struct md_config *cfg;
 	struct db *db;
 	const struct calendar *cal;   /* NULL: weekends only */
+	const struct triage *triage;  /* NULL: every request is "other", no flags */
 };
 
 /* Where a message in the mailbox came from, for the duplicate check. */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classify.h"
 #include "cli.h"
 #include "config.h"
 #include "db.h"
@@ -33,6 +34,10 @@ static const struct command commands[] = {
 	{ "case", 1, cli_case,
 	  "case list                 list cases\n"
 	  "  case show NUMBER          show a case with its messages and events" },
+	{ "rules", 1, cli_rules,
+	  "rules check [DIR]         check the classification rules\n"
+	  "  rules test FILE.eml       show how a message would be classified, and why\n"
+	  "  rules train               train the model from the labelled set" },
 	{ "inspect", 0, cmd_inspect,
 	  "inspect [--json] FILE.eml show how memberdesk reads a message (stores nothing)" },
 	{ "help", 0, cmd_help, "help                      this text" },

@@ -83,7 +83,7 @@ static enum md_err
 take(struct testenv *env, uint32_t uidvalidity, uint32_t uid, const char *raw, time_t now,
     struct intake_result *res)
 {
-	struct intake_env ie = { env->cfg, env->db, NULL };
+	struct intake_env ie = { env->cfg, env->db, NULL, NULL };
 	struct intake_source src = { "INBOX", uidvalidity, uid };
 
 	return intake_message(&ie, &src, raw, strlen(raw), now, res);
@@ -257,7 +257,7 @@ static void
 test_oversize_message_keeps_its_head(void **state)
 {
 	struct testenv *env = *state;
-	struct intake_env ie = { env->cfg, env->db, NULL };
+	struct intake_env ie = { env->cfg, env->db, NULL, NULL };
 	struct intake_source src = { "INBOX", 7, 9 };
 	struct intake_result res;
 
@@ -269,6 +269,41 @@ test_oversize_message_keeps_its_head(void **state)
 	    FRIDAY_MORNING, &res), MD_OK);
 	assert_int_equal(res.outcome, INTAKE_ALREADY);
 	assert_int_equal(testenv_count(env, "SELECT count(*) FROM messages"), 1);
+}
+
+static const char legal_request[] =
+	"From: bob@members.test\r\n"
+	"To: chamber@chamber.test\r\n"
+	"Subject: =?UTF-8?B?5ZCI5ZCM57qg57q35rGC5Yqp?=\r\n"
+	"Message-ID: <legal-1@members.test>\r\n"
+	"MIME-Version: 1.0\r\n"
+	"Content-Type: text/plain; charset=UTF-8\r\n"
+	"\r\n"
+	"供应商拖欠货款，我们已经向法院起诉，下周开庭，请商会协助。\r\n";
+
+static void
+test_triage_sets_type_and_flags(void **state)
+{
+	struct testenv *env = *state;
+	struct triage *t = NULL;
+	struct intake_env ie = { env->cfg, env->db, NULL, NULL };
+	struct intake_source src = { "INBOX", 7, 11 };
+	struct intake_result res;
+
+	assert_int_equal(triage_load(env->cfg, env->db, stderr, &t), MD_OK);
+	assert_true(triage_trained_examples(t) >= 200);
+	ie.triage = t;
+	assert_int_equal(intake_message(&ie, &src, legal_request, strlen(legal_request),
+	    FRIDAY_MORNING, &res), MD_OK);
+	assert_int_equal(res.outcome, INTAKE_NEW_CASE);
+	/* A rights case, flagged as a possible art. 8(2) ground for staff. */
+	assert_int_equal(testenv_count(env, "SELECT count(*) FROM cases WHERE type = 'rights'"), 1);
+	assert_int_equal(testenv_count(env,
+	    "SELECT count(*) FROM case_events WHERE kind = 'classified' "
+	    "AND detail LIKE '%\"legal-process\"%' AND detail LIKE '%\"type\":\"rights\"%'"), 1);
+	/* Not rejected automatically: the decision is staff's. */
+	assert_int_equal(testenv_count(env, "SELECT count(*) FROM cases WHERE status = 'registered'"), 1);
+	triage_free(t);
 }
 
 static void
@@ -292,6 +327,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_numbering_follows_the_chamber_time_zone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failure_leaves_nothing_behind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversize_message_keeps_its_head, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_triage_sets_type_and_flags, setup, teardown),
 		cmocka_unit_test(test_outcome_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
