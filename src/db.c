@@ -166,9 +166,32 @@ static const char migration_2[] =
 	"CREATE INDEX cases_review_due ON cases(status, review_due);"
 	"CREATE INDEX cases_handling_due ON cases(status, handling_due);";
 
+/*
+ * Migration 3: what the deadline scheduler (src/scheduler.h) has sent, so
+ * that nothing is sent twice, also across restarts. A reminder or
+ * escalation is keyed by the deadline it is about (column and due time):
+ * an extended deadline has a new due time and is reminded of again.
+ * digests_sent holds one row per local day (YYYY-MM-DD) a digest went out.
+ */
+static const char migration_3[] =
+	"CREATE TABLE reminders_sent ("
+	" id INTEGER PRIMARY KEY,"
+	" case_id INTEGER NOT NULL REFERENCES cases(id),"
+	" kind TEXT NOT NULL CHECK (kind IN ('reminder', 'escalation', 'overdue')),"
+	" deadline_column TEXT NOT NULL,"
+	" due_at INTEGER NOT NULL,"
+	" sent_at INTEGER NOT NULL,"
+	" recipients INTEGER NOT NULL DEFAULT 0,"
+	" UNIQUE (case_id, kind, deadline_column, due_at));"
+	"CREATE TABLE digests_sent ("
+	" day TEXT PRIMARY KEY,"
+	" sent_at INTEGER NOT NULL,"
+	" recipients INTEGER NOT NULL DEFAULT 0);";
+
 static const char *const migrations[] = {
 	migration_1,
 	migration_2,
+	migration_3,
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
