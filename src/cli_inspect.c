@@ -4,8 +4,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "config.h"
 #include "inspect.h"
 #include "message.h"
+#include "thread.h"
 
 static const struct {
 	unsigned flag;
@@ -16,6 +18,30 @@ static const struct {
 	{ MESSAGE_MALFORMED, "malformed" },
 	{ MESSAGE_CHARSET_ERRORS, "charset-errors" },
 };
+
+/*
+ * Threading as inspect can see it: no database, so by the subject tag only
+ * (via "tag"). The case prefix comes from the configuration when one can
+ * be read ($MEMBERDESK_CONF or the default path), else "MD".
+ */
+static json_t *
+thread_json(const struct message *m)
+{
+	struct md_config *cfg = NULL, fallback;
+	struct thread_result res;
+	const char *path = getenv("MEMBERDESK_CONF");
+	json_t *j;
+
+	if (config_load(path && *path ? path : config_default_path(), NULL, &cfg) != MD_OK) {
+		memset(&fallback, 0, sizeof(fallback));
+		fallback.case_prefix = "MD";
+	}
+	if (thread_find(cfg ? cfg : &fallback, NULL, m, &res) != MD_OK)
+		memset(&res, 0, sizeof(res));
+	j = thread_result_json(&res);
+	config_free(cfg);
+	return j;
+}
 
 static void
 usage(void)
@@ -115,6 +141,11 @@ cli_inspect(int argc, char **argv)
 	}
 	if (json) {
 		if ((j = inspect_message_json(m)) == NULL) {
+			fprintf(stderr, "memberdesk inspect: out of memory\n");
+			goto out;
+		}
+		if (json_object_set_new(j, "thread", thread_json(m)) != 0) {
+			json_decref(j);
 			fprintf(stderr, "memberdesk inspect: out of memory\n");
 			goto out;
 		}
