@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "autodetect.h"
+#include "bounce.h"
 #include "buf.h"
 #include "deadline.h"
 #include "followup.h"
@@ -384,6 +385,11 @@ intake_message(const struct intake_env *env, const struct intake_source *src,
 	if (verdict.is_automatic) {
 		res->outcome = INTAKE_AUTOMATIC;
 		log_info("uid %u: automatic mail (%s): %s", src->uid, verdict.kind, verdict.reason);
+		/* A bounce is linked to the notice it reports on (hygiene). */
+		err = bounce_handle(env->cfg, env->db, &verdict, msg, raw, len, res->message_row,
+		    now, NULL);
+		if (err)
+			goto rollback;
 	} else if (msg->from_addr == NULL || !notice_address_valid(msg->from_addr)) {
 		res->outcome = INTAKE_UNFILED;
 		log_warnx("uid %u: no usable sender address; kept without a case", src->uid);

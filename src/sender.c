@@ -4,6 +4,7 @@
 #include "case.h"
 #include "log.h"
 #include "outbox.h"
+#include "ratelimit.h"
 #include "sender.h"
 #include "smtp.h"
 
@@ -89,6 +90,17 @@ sender_flush(struct sender *s, const volatile sig_atomic_t *stop, struct sender_
 			return MD_OK;
 		if (err)
 			return err;
+		/* A notice past a rate limit waits; the rest of the outbox goes on. */
+		err = ratelimit_hold_if_needed(s->cfg, s->db, it, now, NULL);
+		if (err == MD_ERR_LIMIT) {
+			outbox_item_free(it);
+			it = NULL;
+			continue;
+		}
+		if (err) {
+			outbox_item_free(it);
+			return err;
+		}
 		if (s->smtp == NULL) {
 			err = smtp_client_new(&s->cfg->smtp, s->cfg->smtp_helo, &s->smtp);
 			if (err) {
