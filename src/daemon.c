@@ -45,6 +45,22 @@ set_timezone(const char *tz)
 		tzset();
 }
 
+/* Deadlines in a year without a calendar count weekends only: say so. */
+static void
+warn_calendar_coverage(const struct calendar *cal)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	int year;
+
+	if (localtime_r(&now, &tm) == NULL)
+		return;
+	for (year = tm.tm_year + 1900; year <= tm.tm_year + 1901; year++)
+		if (!calendar_covers(cal, year))
+			log_warnx("no working-day calendar installed for %d: only weekends are "
+			    "days off in that year", year);
+}
+
 static enum md_err
 load_calendar(const struct md_config *cfg, FILE *errors, struct calendar **out)
 {
@@ -56,6 +72,8 @@ load_calendar(const struct md_config *cfg, FILE *errors, struct calendar **out)
 		return MD_OK;
 	}
 	err = calendar_load_dir(cfg->calendar_dir, errors, out);
+	if (err == MD_OK)
+		warn_calendar_coverage(*out);
 	return err;
 }
 
