@@ -1,0 +1,82 @@
+# Scenario 1: SIGKILL at random moments while the daemon takes in a backlog
+# of new requests and replies (UTF-8 and GBK), restarted after every kill.
+# After each kill: what is marked processed on the server is recorded, and
+# what is recorded is complete (case and acknowledgement). At the end:
+# every message exactly once, every acknowledgement delivered, none twice
+# unless a kill fell between the sink's acceptance and the bookkeeping.
+
+scenario_kill()
+{
+	local n="${FX_KILL_MESSAGES:-500}" kills="${FX_KILL_POINTS:-25}" seed="${FX_SEED:-$$}"
+	local i kt delay pending unmarked busy=0 between=0 slice gap trickle start pre=20 rc t0 t1
+
+	fx_log "scenario 1: $n messages, $kills kills, seed $seed"
+	fx_sink_start "$WORK/kill-sink.log" 0
+	fx_env fxkill || return
+	# Cases that replies in the backlog can refer to by tag.
+	fx_gen "$D/pre" "$pre" "$seed" --tag pre --replies 0 >/dev/null
+	fx_append "$D/pre"
+	"$MEMBERDESKD" -c "$CONF" --once 2>>"$D/daemon.log" ||
+	    fx_fail "scenario 1: pre-seeding run" "$(tail -3 "$D/daemon.log")"
+	fx_sql "SELECT c.number, c.requester_email, m.message_id FROM cases c
+	    JOIN messages m ON m.case_id = c.id" > "$D/cases.txt"
+	fx_gen "$D/mail" "$n" "$seed" --tag bl --cases "$D/cases.txt" | sed 's/^/# /'
+
+	# 40% of the backlog at once, the rest trickling in while the kills go
+	# on, so that kills keep landing in fetches and transactions rather
+	# than on an idle daemon (it takes in about 100 messages a second).
+	start=$((n * 2 / 5))
+	fx_append "$D/mail" 0 "$start"
+	slice=10
+	# Spread the trickle over about 80% of the expected kill phase.
+	gap=$(( kills * 1100 * 8 / 10 / ((n - start + slice - 1) / slice) ))
+	(
+		while [ "$start" -lt "$n" ]; do
+			sleep "$(printf '%d.%03d' $((gap / 1000)) $((gap % 1000)))"
+			fx_append "$D/mail" "$start" $((start + slice))
+			start=$((start + slice))
+		done
+	) &
+	trickle=$!
+	RANDOM=$seed
+	: > "$D/kills.txt"
+	printf '# kill delays (ms):'
+	t0=$(date +%s)
+	for i in $(seq 1 "$kills"); do
+		delay=$((RANDOM % 1500))
+		printf ' %d' "$delay"
+		fx_daemon_start "$D/daemon.log"
+		sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
+		kt=$(date +%s.%N)
+		fx_daemon_kill
+		echo "$kt $(date +%s.%N) kill $i" >> "$D/kills.txt"
+		if ! fx_check "$D/mail/manifest.json" --partial --preseeded "$pre" \
+		    > "$D/partial.$i" 2>&1; then
+			fx_fail "scenario 1: after kill $i (delay $delay ms)" "$(cat "$D/partial.$i")"
+		fi
+		echo "$(date +%s.%N) checked $i" >> "$D/timing.txt"
+		pending=$(sed -n 's/^ *# pending //p' "$D/partial.$i")
+		unmarked=$(sed -n 's/^ *# unmarked //p' "$D/partial.$i")
+		[ "${pending:-0}" -gt 0 ] && busy=$((busy + 1))
+		[ "${unmarked:-0}" -gt 0 ] && between=$((between + 1))
+	done
+	echo
+	wait "$trickle"
+	fx_log "$busy of $kills kills landed with mail waiting in INBOX," \
+	    "$between between a commit and the move to Processed"
+	# A final undisturbed run takes in the rest and sends what waits.
+	"$MEMBERDESKD" -c "$CONF" --once 2>>"$D/daemon.log"
+	rc=$?
+	[ "$rc" = 0 ] || fx_fail "scenario 1: final run exits 0" "rc=$rc" "$(tail -5 "$D/daemon.log")"
+	t1=$(date +%s)
+	fx_log "kill phase and final run: $((t1 - t0)) s"
+	fx_check "$D/mail/manifest.json" --preseeded "$pre" --preseeded-msgs "$pre" \
+	    --sink "$WORK/kill-sink.log" --kills "$D/kills.txt"
+	fx_row "1 SIGKILL during backlog" "$kills" "$FX_MSGS" "$FX_LOST" "$FX_DUP" \
+	    "seed $seed; kills: $busy with mail waiting, $between after commit before move"
+	if [ "$busy" -lt $((kills / 3)) ] || [ "$between" -lt 1 ]; then
+		fx_fail "scenario 1: kills must land while mail waits" \
+		    "$busy of $kills with mail waiting, $between after commit before move"
+	fi
+	fx_sink_stop
+}
