@@ -37,6 +37,9 @@ void wf_ctx_init(struct wf_ctx *x, const struct wf_env *env, const struct wf_act
 enum md_err wf_do_register(struct wf_ctx *x, const struct wf_command *cmd,
     struct wf_result *res);
 
+/* The label of an art. 8 ground ("other" is also a type: wf_label() gives that one). */
+const char *wf_ground_label(const char *ground, const char *lang);
+
 /* Actor as stored in events: the address, else the name, else "system". */
 const char *wf_actor_label(const struct wf_actor *a);
 /* "mail", "cli" or "system". */
