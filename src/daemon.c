@@ -265,7 +265,7 @@ struct fetch_ctx {
 	struct intake_source src;
 	uint32_t *done;          /* UIDs committed and waiting to be marked */
 	size_t n_done;
-	size_t counts[INTAKE_OVERSIZE + 1];
+	size_t counts[INTAKE_FOLLOWUP + 1]; /* indexed by every intake outcome */
 	const volatile sig_atomic_t *stop;
 };
 
