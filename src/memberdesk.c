@@ -14,6 +14,7 @@
 #include "db.h"
 #include "inspect.h"
 #include "log.h"
+#include "report.h"
 
 struct command {
 	const char *name;
@@ -38,6 +39,12 @@ static const struct command commands[] = {
 	  "rules check [DIR]         check the classification rules\n"
 	  "  rules test FILE.eml       show how a message would be classified, and why\n"
 	  "  rules train               train the model from the labelled set" },
+	{ "status", 1, cli_status,
+	  "status [--json]           is the daemon running, what is queued and due" },
+	{ "report", 1, cli_report,
+	  "report --month YYYY-MM | --quarter YYYY-Qn | --year YYYY\n"
+	  "        [--format table|csv|html] [--lang zh|en] [-o FILE]\n"
+	  "                            figures of a period for the leadership" },
 	{ "inspect", 0, cmd_inspect,
 	  "inspect [--json] FILE.eml show how memberdesk reads a message (stores nothing)" },
 	{ "help", 0, cmd_help, "help                      this text" },

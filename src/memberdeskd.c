@@ -21,6 +21,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "pidfile.h"
 
 static volatile sig_atomic_t got_stop;
 static volatile sig_atomic_t got_reload;
@@ -210,6 +211,9 @@ main(int argc, char **argv)
 
 	/* The configuration and its secrets are read; the rest runs unprivileged. */
 	if (drop_privileges(cfg->run_as_user) != 0)
+		goto out;
+	/* status reads it; a second daemon on the same database must not run. */
+	if (!once && pidfile_create(cfg->database) == MD_ERR_EXISTS)
 		goto out;
 	err = daemon_new(cfg, &d);
 	cfg = NULL;	/* the daemon owns it now, also on failure */
