@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "autodetect.h"
 #include "config.h"
 #include "inspect.h"
 #include "message.h"
@@ -39,6 +40,34 @@ thread_json(const struct message *m)
 	if (thread_find(cfg ? cfg : &fallback, NULL, m, &res) != MD_OK)
 		memset(&res, 0, sizeof(res));
 	j = thread_result_json(&res);
+	config_free(cfg);
+	return j;
+}
+
+/*
+ * The automatic-mail verdict exactly as intake would reach it: the loop
+ * domain and our own address come from the configuration when it can be
+ * read, so our own notices coming back show as "loop" here too.
+ */
+static json_t *
+automatic_json(const struct message *m, const char *raw, size_t len)
+{
+	struct md_config *cfg = NULL;
+	struct autodetect_config ac;
+	struct auto_verdict v;
+	const char *path = getenv("MEMBERDESK_CONF"), *own[1];
+	json_t *j = NULL;
+
+	autodetect_config_default(&ac);
+	if (config_load(path && *path ? path : config_default_path(), NULL, &cfg) == MD_OK) {
+		ac.loop_domain = cfg->message_id_domain;
+		own[0] = cfg->smtp_from;
+		ac.own_addresses = own;
+		ac.n_own_addresses = 1;
+	}
+	if (autodetect_check(m, raw, len, &ac, &v) == MD_OK)
+		j = autodetect_verdict_json(&v);
+	autodetect_verdict_free(&v);
 	config_free(cfg);
 	return j;
 }
@@ -144,7 +173,8 @@ cli_inspect(int argc, char **argv)
 			fprintf(stderr, "memberdesk inspect: out of memory\n");
 			goto out;
 		}
-		if (json_object_set_new(j, "thread", thread_json(m)) != 0) {
+		if (json_object_set_new(j, "automatic", automatic_json(m, data, len)) != 0 ||
+		    json_object_set_new(j, "thread", thread_json(m)) != 0) {
 			json_decref(j);
 			fprintf(stderr, "memberdesk inspect: out of memory\n");
 			goto out;
