@@ -182,7 +182,7 @@ report_write_table(const struct report *r, const char *lang, FILE *fp)
 	    report_text("period", lang), r->period.label,
 	    report_date_str(r->tz, r->period.start, d1, sizeof(d1)),
 	    report_date_str(r->tz, r->limit - 1, d2, sizeof(d2)));
-	fprintf(fp, "%s: %ld\n\n", report_text("registered", lang), r->registered);
+	fprintf(fp, "%s: %ld\n\n", report_text("registered_total", lang), r->registered);
 	if ((err = table_tally(fp, report_text("by_type", lang), &r->by_type, r->registered,
 	    lang)) ||
 	    (err = table_tally(fp, report_text("by_tier", lang), &r->by_tier, r->registered,
@@ -215,7 +215,7 @@ report_write_table(const struct report *r, const char *lang, FILE *fp)
 		return err;
 	labels[0] = report_text("results_all", lang);	values[0] = r->rehandling.base;
 	labels[1] = report_text("rehandlings", lang);	values[1] = r->rehandling.hits;
-	if ((err = table_rows(fp, report_text("rehandling", lang), labels, values, 2,
+	if ((err = table_rows(fp, report_text("rehandling_rate", lang), labels, values, 2,
 	    &r->rehandling, lang)) || (err = table_overdue(fp, r, lang)))
 		return err;
 	if (r->uncovered_year)

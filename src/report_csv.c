@@ -86,7 +86,7 @@ report_write_csv(const struct report *r, const char *lang, FILE *fp)
 	row(fp, "period", "label", report_text("period", lang), r->period.label);
 	row_n(fp, "period", "start", report_text("period", lang), (long)r->period.start);
 	row_n(fp, "period", "limit", report_text("as_of", lang), (long)r->limit);
-	row_n(fp, "registered", "all", report_text("registered", lang), r->registered);
+	row_n(fp, "registered", "all", report_text("registered_total", lang), r->registered);
 	tally(fp, "type", &r->by_type, lang);
 	tally(fp, "tier", &r->by_tier, lang);
 	tally(fp, "channel", &r->by_channel, lang);
@@ -123,7 +123,7 @@ report_write_csv(const struct report *r, const char *lang, FILE *fp)
 	row_rate(fp, "satisfaction", "rate", report_text("satisfaction", lang), &r->satisfaction);
 	row_n(fp, "rehandling", "count", report_text("rehandlings", lang), r->rehandling.hits);
 	row_n(fp, "rehandling", "results", report_text("results_all", lang), r->rehandling.base);
-	row_rate(fp, "rehandling", "rate", report_text("rehandling", lang), &r->rehandling);
+	row_rate(fp, "rehandling", "rate", report_text("rehandling_rate", lang), &r->rehandling);
 
 	row_n(fp, "overdue", "count", report_text("overdue", lang), (long)r->n_overdue);
 	for (i = 0; i < r->n_overdue; i++) {

@@ -291,7 +291,7 @@ deadlines(FILE *fp, const struct report *r, const char *lang)
 	    report_rate_str(&r->satisfaction, b, sizeof(b)))) ||
 	    (err = fig_n(fp, "results_all", lang, r->rehandling.base)) ||
 	    (err = fig_n(fp, "rehandlings", lang, r->rehandling.hits)) ||
-	    (err = fig_rate(fp, "rehandling", lang, &r->rehandling)))
+	    (err = fig_rate(fp, "rehandling_rate", lang, &r->rehandling)))
 		return err;
 	fputs("</table>\n", fp);
 	return MD_OK;
@@ -377,7 +377,7 @@ report_write_html(const struct report *r, const char *lang, const char *chamber,
 		fprintf(fp, "%d</p>\n", r->uncovered_year);
 	}
 	fputs("<p><strong>", fp);
-	esc(fp, report_text("registered", lang));
+	esc(fp, report_text("registered_total", lang));
 	fprintf(fp, ": %ld</strong></p>\n<div class=\"charts\">\n", r->registered);
 	if ((err = bar_chart(fp, &r->by_type, "by_type", lang)) ||
 	    (err = pie_chart(fp, &r->by_tier, "by_tier", lang)) ||

@@ -21,6 +21,7 @@
 #include "calendar.h"
 #include "db.h"
 #include "report.h"
+#include "workflow.h"
 
 #define TZ "Asia/Shanghai"
 
@@ -626,6 +627,24 @@ test_rate_rounding(void **state)
 	assert_string_equal(report_rate_str(&r, b, sizeof(b)), "-");
 }
 
+/* Vocabulary words keep the workflow's labels; report headings do not shadow them. */
+static void
+test_labels(void **state)
+{
+	static const char *const words[] = { "registered", "handling", "rejected", "resolved",
+		"rehandling", "closed", "archived", "merged", "policy", "rights", "difficulty",
+		"suggestion", "other", "simple", "general", "major", "email", "visit", "meeting",
+		"walk-in", "phone", "online" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		assert_string_equal(report_text(words[i], "zh"), wf_label(words[i], "zh"));
+		assert_string_equal(report_text(words[i], "en"), wf_label(words[i], "en"));
+	}
+	assert_string_equal(report_text("overdue", "en"), "Overdue cases");
+}
+
 int
 main(void)
 {
@@ -639,6 +658,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_progress_callback, setup, teardown),
 		cmocka_unit_test(test_periods),
 		cmocka_unit_test(test_rate_rounding),
+		cmocka_unit_test(test_labels),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
