@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "calendar.h"
+#include "clock.h"
 #include "daemon.h"
 #include "db.h"
 #include "imap.h"
@@ -15,6 +16,7 @@
 #include "outbox.h"
 #include "sender.h"
 #include "rules.h"
+#include "scheduler.h"
 #include "template.h"
 #include "triage.h"
 
@@ -49,7 +51,7 @@ set_timezone(const char *tz)
 static void
 warn_calendar_coverage(const struct calendar *cal)
 {
-	time_t now = time(NULL);
+	time_t now = md_now();
 	struct tm tm;
 	int year;
 
@@ -134,7 +136,9 @@ daemon_new(struct md_config *cfg, struct daemon **out)
 	}
 	d->cfg = cfg;
 	set_timezone(cfg->timezone);
-	err = db_open(cfg->database, &d->db);
+	err = md_clock_init(cfg->timezone);
+	if (err == MD_OK)
+		err = db_open(cfg->database, &d->db);
 	if (err == MD_OK)
 		err = load_calendar(cfg, stderr, &d->cal);
 	if (err == MD_OK)
@@ -265,7 +269,7 @@ struct fetch_ctx {
 	struct intake_source src;
 	uint32_t *done;          /* UIDs committed and waiting to be marked */
 	size_t n_done;
-	size_t counts[INTAKE_FOLLOWUP + 1]; /* indexed by every intake outcome */
+	size_t counts[INTAKE_OVERSIZE + 1];
 	const volatile sig_atomic_t *stop;
 };
 
@@ -288,7 +292,7 @@ on_message(uint32_t uid, const char *raw, size_t len, void *arg)
 	if (fc->stop && *fc->stop)
 		return MD_ERR_STATE;
 	fc->src.uid = uid;
-	err = intake_message(&env, &fc->src, raw, len, time(NULL), &res);
+	err = intake_message(&env, &fc->src, raw, len, md_now(), &res);
 	if (err)
 		return err;
 	return fetch_record(fc, uid, &res);
@@ -303,7 +307,7 @@ on_oversize(uint32_t uid, size_t size, const char *head, size_t headlen, void *a
 	enum md_err err;
 
 	fc->src.uid = uid;
-	err = intake_oversize(&env, &fc->src, size, head, headlen, time(NULL), &res);
+	err = intake_oversize(&env, &fc->src, size, head, headlen, md_now(), &res);
 	if (err)
 		return err;
 	return fetch_record(fc, uid, &res);
@@ -380,16 +384,31 @@ take_in(struct daemon *d, const volatile sig_atomic_t *stop)
 	return err;
 }
 
+/* Reminders, escalations, auto-closing and the digest due by now (scheduler.h). */
+static enum md_err
+run_scheduler(struct daemon *d)
+{
+	struct wf_env env = { d->cfg, d->db, d->cal };
+	struct scheduler_stats st;
+	enum md_err err;
+
+	err = scheduler_run(&env, md_now(), &st);
+	if (err && err != MD_ERR_TEMP)
+		log_warnx("deadline scheduler: %s", md_strerror(err));
+	return err;
+}
+
 enum md_err
 daemon_run_once(struct daemon *d, const volatile sig_atomic_t *stop)
 {
 	struct sender_stats stats;
 	struct outbox_counts oc;
-	enum md_err in_err, out_err;
+	enum md_err in_err, out_err, sched_err;
 
 	in_err = take_in(d, stop);
 	if (in_err && in_err != MD_ERR_TEMP && in_err != MD_ERR_TLS && in_err != MD_ERR_AUTH)
 		log_warnx("taking in mail stopped: %s", md_strerror(in_err));
+	sched_err = run_scheduler(d);
 	out_err = sender_flush(d->sender, stop, &stats);
 	/* Deferred notices count as work waiting, for --once's exit status too. */
 	d->outbox_pending = out_err != MD_OK || stats.retried > 0 ||
@@ -399,6 +418,8 @@ daemon_run_once(struct daemon *d, const volatile sig_atomic_t *stop)
 		    stats.failed);
 	if (in_err == MD_ERR_IO || in_err == MD_ERR_DB)
 		return in_err;
+	if (sched_err == MD_ERR_IO || sched_err == MD_ERR_DB)
+		return sched_err;
 	if (in_err || out_err || d->outbox_pending)
 		return in_err ? in_err : out_err ? out_err : MD_ERR_TEMP;
 	return MD_OK;
@@ -419,13 +440,19 @@ nap(int ms, const volatile sig_atomic_t *wake)
 void
 daemon_wait(struct daemon *d, const volatile sig_atomic_t *wake)
 {
+	struct wf_env env = { d->cfg, d->db, d->cal };
 	enum imap_idle_result why;
 	long wait_ms = (long)d->cfg->poll_interval * 1000;
+	time_t now = md_now(), next;
 	enum md_err err;
 
 	/* Retry deferred notices and reconnect no later than their time. */
 	if (d->outbox_pending && wait_ms > 30000)
 		wait_ms = 30000;
+	/* Wake for the scheduler's next reminder, escalation or digest. */
+	if (scheduler_next_wakeup(&env, now, &next) == MD_OK && next > now &&
+	    next - now < wait_ms / 1000)
+		wait_ms = (long)(next - now) * 1000;
 	if (d->imap == NULL) {
 		long until = (long)(d->imap_retry_at - time(NULL)) * 1000;
 

@@ -30,7 +30,9 @@ enum md_err daemon_new(struct md_config *cfg, struct daemon **out);
 
 /*
  * One pass: connect to IMAP if needed, take in every waiting message (each
- * committed before it is marked on the server), then send every due notice.
+ * committed before it is marked on the server), run the deadline scheduler
+ * (reminders, escalations, auto-closing, the digest: scheduler.h) at
+ * md_now(), then send every due notice.
  * Returns MD_OK when everything waiting was handled; MD_ERR_TEMP when a
  * server was unreachable or notices are left for a retry; other errors when
  * the database cannot be written (nothing is marked then).
@@ -40,8 +42,9 @@ enum md_err daemon_run_once(struct daemon *d, const volatile sig_atomic_t *stop)
 
 /*
  * Wait until there may be work: new mail (IDLE), the time to retry
- * deferred notices or a lost connection, the poll interval, or *wake set
- * (by a signal handler).
+ * deferred notices or a lost connection, the scheduler's next due time
+ * (scheduler_next_wakeup()), the poll interval, or *wake set (by a signal
+ * handler).
  */
 void daemon_wait(struct daemon *d, const volatile sig_atomic_t *wake);
 

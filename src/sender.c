@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "case.h"
+#include "clock.h"
 #include "log.h"
 #include "outbox.h"
 #include "ratelimit.h"
@@ -84,7 +85,7 @@ sender_flush(struct sender *s, const volatile sig_atomic_t *stop, struct sender_
 	for (;;) {
 		if (stop && *stop)
 			return MD_OK;
-		now = time(NULL);
+		now = md_now();
 		err = outbox_next_due(s->db, now, &it);
 		if (err == MD_ERR_NOTFOUND)
 			return MD_OK;
@@ -111,7 +112,7 @@ sender_flush(struct sender *s, const volatile sig_atomic_t *stop, struct sender_
 		errbuf[0] = '\0';
 		sent = smtp_send(s->smtp, it->mail_from, it->rcpt, it->data, it->len, errbuf,
 		    sizeof(errbuf));
-		now = time(NULL);
+		now = md_now();
 		if (sent == MD_OK) {
 			err = outbox_mark_sent(s->db, it->id, now);
 			stats->sent++;
