@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "autodetect.h"
 #include "bounce.h"
@@ -420,6 +421,64 @@ out:
 	return err;
 }
 
+static void
+format_size(size_t n, char *dst, size_t dstlen)
+{
+	if (n >= 1024 * 1024)
+		snprintf(dst, dstlen, "%.1f MB", (double)n / (1024.0 * 1024.0));
+	else
+		snprintf(dst, dstlen, "%zu KB", (n + 1023) / 1024);
+}
+
+/*
+ * The polite oversize_notice, only to a plausible person: a usable sender
+ * address that is not automatic mail, not staff and not ourselves (a
+ * notice to a robot or a forged sender would only be backscatter; the rate
+ * limits bound the rest). head may be NULL-parsed: the verdict then comes
+ * from the raw head.
+ */
+static enum md_err
+queue_oversize_notice(const struct intake_env *env, const struct message *msg,
+    const char *head, size_t headlen, size_t size, time_t now)
+{
+	const struct md_config *cfg = env->cfg;
+	struct template_var vars[5];
+	struct notify_request rq;
+	struct auto_verdict v;
+	char sz[32], max[32], submitted[64];
+	size_t n = 0;
+	enum md_err err;
+
+	if (msg == NULL || msg->from_addr == NULL || !notice_address_valid(msg->from_addr) ||
+	    config_find_staff(cfg, msg->from_addr) ||
+	    strcasecmp(msg->from_addr, cfg->smtp_from) == 0)
+		return MD_OK;
+	err = classify_automatic(env, msg, head, headlen, &v);
+	if (err == MD_OK && v.is_automatic)
+		err = MD_ERR_EXISTS;
+	autodetect_verdict_free(&v);
+	if (err)
+		return err == MD_ERR_EXISTS ? MD_OK : err;
+	format_size(size, sz, sizeof(sz));
+	format_size(cfg->limits.max_message_size, max, sizeof(max));
+	format_local(now, cfg->language, submitted, sizeof(submitted));
+	vars[n].name = "subject";		vars[n++].value = msg->subject;
+	vars[n].name = "requester_name";	vars[n++].value = msg->from_name;
+	vars[n].name = "submitted_at";		vars[n++].value = submitted;
+	vars[n].name = "size";			vars[n++].value = sz;
+	vars[n].name = "max_size";		vars[n++].value = max;
+	memset(&rq, 0, sizeof(rq));
+	rq.kind = "oversize_notice";
+	rq.template_name = "oversize_notice";
+	rq.vars = vars;
+	rq.nvars = n;
+	rq.to_addr = msg->from_addr;
+	rq.to_name = msg->from_name[0] ? msg->from_name : NULL;
+	rq.in_reply_to = msg->message_id;
+	rq.auto_submitted = NOTICE_AUTO_REPLIED;
+	return notify_queue(cfg, env->db, &rq, now, NULL);
+}
+
 enum md_err
 intake_oversize(const struct intake_env *env, const struct intake_source *src, size_t size,
     const char *head, size_t headlen, time_t now, struct intake_result *res)
@@ -441,6 +500,8 @@ intake_oversize(const struct intake_env *env, const struct intake_source *src, s
 	} else if (err == MD_ERR_NOTFOUND) {
 		res->outcome = INTAKE_OVERSIZE;
 		err = record_message(env->db, src, head, headlen, msg, now, &res->message_row);
+		if (err == MD_OK)
+			err = queue_oversize_notice(env, msg, head, headlen, size, now);
 	}
 	if (err == MD_OK)
 		err = advance_mailbox(env->db, src, now);
