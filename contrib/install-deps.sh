@@ -10,7 +10,7 @@ packages=(
 	libetpan-dev libcurl4-gnutls-dev libsqlite3-dev libconfuse-dev libcmocka-dev
 	libjansson-dev libpcre2-dev libxml2-dev libgnutls28-dev
 	dovecot-imapd dovecot-lmtpd exim4-daemon-light
-	python3 python3-aiosmtpd gnutls-bin clang sqlite3 ca-certificates locales tzdata
+	python3 python3-aiosmtpd gnutls-bin openssl clang sqlite3 ca-certificates locales tzdata
 )
 
 if [ "$(id -u)" -ne 0 ]; then
