@@ -15,6 +15,14 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$HERE/mailstack.sh"
 . "$HERE/e2e_lib.sh"
 e2e_setup test_e2e_workflow
+# The scenario sends alice far more notices within one (fixed) hour than a
+# real member would get; the rate limits are tested elsewhere.
+cat >> "$CONF" <<'CONF'
+rate_limits {
+	per_recipient_hour = 200
+	per_case_day = 200
+}
+CONF
 
 export MEMBERDESK_NOW=1790560800        # 2026-09-28 10:00 Asia/Shanghai
 export MEMBERDESK_ACTOR=staff1@chamber.test
