@@ -227,7 +227,7 @@ print_text(const struct status *s, const struct md_config *cfg, int zh)
 	print_refs(tz, s->due_list, s->due_today, zh);
 	printf(zh ? "已逾期：%ld\n" : "overdue: %ld\n", s->overdue);
 	print_refs(tz, s->overdue_list, s->overdue, zh);
-	printf(zh ? "节假日日历：%d %s；%d %s\n" : "calendar: %d %s; %d %s\n",
+	printf(zh ? "节假日日历：%d年%s；%d年%s\n" : "calendar: %d: %s; %d: %s\n",
 	    s->year, s->covers_this ? (zh ? "已安装" : "installed") :
 	    (zh ? "未安装，仅按周末计算" : "no calendar installed — weekends only"),
 	    s->year + 1, s->covers_next ? (zh ? "已安装" : "installed") :

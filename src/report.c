@@ -222,7 +222,7 @@ static const char *const defs_zh[] = {
 	"登记诉求：提交时间在统计期间内的诉求；状态为截至统计时点的状态。",
 	"受理决定：登记后2个工作日内首次受理或不予受理为按时；已并案的诉求不计。比率 = 按时 / (按时 + 逾期决定 + 逾期未决定)。",
 	"按期办结：首次办结在统计期间内的诉求，办结时间不晚于办理期限（含延期）为按期。",
-	"结果反馈：统计期间内的每次办结，其结果通知在1个工作日内全部发出为按时。",
+	"结果反馈：统计期间内的每次办结，其结果通知在1个工作日内全部发出为按时；未发邮件通知（会员无邮箱）的不计。",
 	"满意率 = 满意评价（满意或3至5分） / 收到的评价；重新办理率 = 重新办理次数 / 办结次数。",
 	"逾期未办结：截至统计时点仍在待受理、办理中或重新办理中且已过相应期限的诉求。",
 	NULL
@@ -233,7 +233,7 @@ static const char *const defs_en[] = {
 	"Registered: requests submitted in the period; status as of the report's limit.",
 	"Decision: first accept or reject within 2 working days of submission is in time; merged cases are not counted. Rate = in time / (in time + late + undecided overdue).",
 	"Handled on time: cases first resolved in the period, no later than their handling deadline (including extensions).",
-	"Result sent: every resolution in the period whose result notices were all sent within 1 working day is in time.",
+	"Result sent: every resolution in the period whose result notices were all sent within 1 working day is in time; resolutions without a mailed notice (no address) are not counted.",
 	"Satisfaction = satisfied answers (satisfied, or a score of 3 to 5) / answers; re-handling rate = re-handlings / results.",
 	"Overdue: cases waiting for review, in handling or in re-handling at the limit and past that deadline.",
 	NULL
@@ -453,7 +453,11 @@ count_result(struct pass *p, int64_t case_id, time_t at, time_t next)
 	}
 	if (rc != SQLITE_DONE)
 		return db_status(p->db, rc);
-	if (rows > 0 && !unsent) {
+	p->r->resolutions++;
+	/* No notice at all: a member without an address got the result another way. */
+	if (rows == 0)
+		return MD_OK;
+	if (!unsent) {
 		p->r->results.base++;
 		if (sent_max <= due)
 			p->r->results.hits++;
@@ -677,7 +681,7 @@ report_build(struct db *db, const struct calendar *cal, const char *tz,
 	}
 	r->review.hits = r->review_in_time;
 	r->review.base = r->review_in_time + r->review_late + r->review_overdue;
-	r->rehandling.base = r->results.base + r->results_pending;
+	r->rehandling.base = r->resolutions;
 	if (r->n_overdue > 1)
 		qsort(r->overdue, r->n_overdue, sizeof(*r->overdue), overdue_cmp);
 out:

@@ -25,11 +25,13 @@
  *                when every result notice it queued was sent within 1
  *                working day; late when sent later or still unsent after
  *                that day; pending otherwise. rate = in time / (in time +
- *                late)
+ *                late). A resolution that queued no result notice (a
+ *                member without an address) is not counted
  *   feedback     answers in the period: satisfied (closed with "satisfied"
  *                or a score of 3-5) or not (a "feedback" event, which sends
  *                the case to re-handling). rate = satisfied / answered
- *   re-handling  re-handlings started in the period / results in the period
+ *   re-handling  re-handlings started in the period / resolutions in the
+ *                period
  *   overdue      cases open at the limit (registered, handling, rehandling)
  *                past the deadline of that status at the limit, with the
  *                working days they are late
@@ -98,6 +100,7 @@ struct report {
 	struct report_rate handled[REPORT_NTIERS];	/* hits on time, base handled */
 	struct report_rate handled_all;
 
+	long resolutions;		/* "resolved" events in the period */
 	long results_pending;
 	struct report_rate results;	/* hits in time, base in time + late */
 

@@ -213,6 +213,13 @@ load_dataset(struct fixture *f)
 	ev(f, 11, lt(9, 30, 10, 0), "resolved", "method policy-interpretation: x");
 	result_notice(f, 11, 1, lt(9, 30, 10, 0), lt(9, 30, 10, 5));
 	ev(f, 11, lt(10, 16, 0, 0), "closed", "no-feedback");
+	/* 12: a walk-in without an address, Mon 19 Oct; accepted the same day,
+	 * resolved Wed 21st (due Thu 22nd): on time; no result notice could be
+	 * mailed, so the resolution is not in the result figures. */
+	add_case(f, 12, "walk-in", "difficulty", "simple", "walk-in", "resolved",
+	    lt(10, 19, 9, 0), eod(10, 21), eod(10, 22), 0);
+	ev(f, 12, lt(10, 19, 10, 0), "accepted", "tier simple");
+	ev(f, 12, lt(10, 21, 10, 0), "resolved", "method resource-matching: x");
 	sql(f, "COMMIT");
 }
 
@@ -372,15 +379,15 @@ test_october_figures(void **state)
 	snprintf(buf, sizeof(buf), "%lld", (long long)lt(11, 1, 0, 0));
 	EXPECT("period", "limit", buf);
 
-	/* Registered in October: 2 3 4 5 6 7 9 10. */
-	EXPECT("registered", "all", "8");
+	/* Registered in October: 2 3 4 5 6 7 9 10 12. */
+	EXPECT("registered", "all", "9");
 	EXPECT("type", "policy", "2");		/* 2 7 */
 	EXPECT("type", "rights", "2");		/* 3 9 */
-	EXPECT("type", "difficulty", "1");	/* 5 */
+	EXPECT("type", "difficulty", "2");	/* 5 12 */
 	EXPECT("type", "suggestion", "1");	/* 4 */
 	EXPECT("type", "other", "2");		/* 6 10 */
 	/* The tier is the case's tier now: 6, accepted in November, counts. */
-	EXPECT("tier", "simple", "2");		/* 2 6 */
+	EXPECT("tier", "simple", "3");		/* 2 6 12 */
 	EXPECT("tier", "general", "2");		/* 3 9 */
 	EXPECT("tier", "major", "1");		/* 5 */
 	EXPECT("tier", "none", "3");		/* 4 7 10 */
@@ -388,40 +395,40 @@ test_october_figures(void **state)
 	EXPECT("channel", "visit", "1");
 	EXPECT("channel", "phone", "1");
 	EXPECT("channel", "meeting", "0");
-	EXPECT("channel", "walk-in", "0");
+	EXPECT("channel", "walk-in", "1");	/* 12 */
 	EXPECT("channel", "online", "0");
 	/* Status on 31 October, not today's. */
 	EXPECT("status", "registered", "2");	/* 6 10 */
 	EXPECT("status", "handling", "2");	/* 5 9 */
 	EXPECT("status", "rejected", "1");	/* 4 */
-	EXPECT("status", "resolved", "0");
+	EXPECT("status", "resolved", "1");	/* 12 */
 	EXPECT("status", "rehandling", "1");	/* 3 */
 	EXPECT("status", "closed", "1");	/* 2 */
 	EXPECT("status", "archived", "0");
 	EXPECT("status", "merged", "1");	/* 7 */
 
-	/* Review: 2 5 9 in time; 3 4 late; 10 overdue; 6 pending; 7 merged. */
-	EXPECT("review", "in_time", "3");
+	/* Review: 2 5 9 12 in time; 3 4 late; 10 overdue; 6 pending; 7 merged. */
+	EXPECT("review", "in_time", "4");
 	EXPECT("review", "late", "2");
 	EXPECT("review", "overdue", "1");
 	EXPECT("review", "pending", "1");
-	EXPECT("review", "rate", "50.0%");
+	EXPECT("review", "rate", "57.1%");	/* 4 / 7 */
 
-	/* First resolutions in October: 2 (simple, on time), 8 (simple, on
-	 * time after its extension), 3 (general, late). */
-	EXPECT("handled", "simple", "2");
-	EXPECT("handled_on_time", "simple", "2");
+	/* First resolutions in October: 2 and 12 (simple, on time), 8 (simple,
+	 * on time after its extension), 3 (general, late). */
+	EXPECT("handled", "simple", "3");
+	EXPECT("handled_on_time", "simple", "3");
 	EXPECT("handled_rate", "simple", "100.0%");
 	EXPECT("handled", "general", "1");
 	EXPECT("handled_on_time", "general", "0");
 	EXPECT("handled_rate", "general", "0.0%");
 	EXPECT("handled", "major", "0");
 	EXPECT("handled_rate", "major", "-");
-	EXPECT("handled", "all", "3");
-	EXPECT("handled_on_time", "all", "2");
-	EXPECT("handled_rate", "all", "66.7%");
+	EXPECT("handled", "all", "4");
+	EXPECT("handled_on_time", "all", "3");
+	EXPECT("handled_rate", "all", "75.0%");
 
-	/* Results: 2 in time; 3 sent late; 8 never sent. */
+	/* Results: 2 in time; 3 sent late; 8 never sent; 12 had no notice. */
 	EXPECT("results", "in_time", "1");
 	EXPECT("results", "late", "2");
 	EXPECT("results", "pending", "0");
@@ -432,8 +439,8 @@ test_october_figures(void **state)
 	EXPECT("satisfaction", "satisfied", "2");
 	EXPECT("satisfaction", "rate", "66.7%");
 	EXPECT("rehandling", "count", "1");
-	EXPECT("rehandling", "results", "3");
-	EXPECT("rehandling", "rate", "33.3%");
+	EXPECT("rehandling", "results", "4");	/* resolutions: 2 3 8 12 */
+	EXPECT("rehandling", "rate", "25.0%");
 
 	/* Open and late on 31 October, oldest deadline first. */
 	EXPECT("overdue", "count", "4");
@@ -522,9 +529,9 @@ test_table_in_english(void **state)
 	char *t;
 
 	t = render(f, "month", "2026-10", lt(11, 15, 12, 0), "table", "en", NULL);
-	assert_non_null(strstr(t, "Requests registered: 8"));
+	assert_non_null(strstr(t, "Requests registered: 9"));
 	assert_non_null(strstr(t, "Overdue cases: 4"));
-	assert_non_null(strstr(t, "50.0%"));
+	assert_non_null(strstr(t, "57.1%"));
 	assert_non_null(strstr(t, "Definitions:"));
 	/* Subjects are sanitized for the terminal but not HTML-escaped. */
 	assert_non_null(strstr(t, "<script>alert(1)"));
@@ -544,7 +551,7 @@ test_weekends_only_is_reported(void **state)
 	    MD_OK);
 	assert_int_equal(r->uncovered_year, 2026);
 	/* 2 (due Tue 6th) is late now, 4 (due Tue 13th) in time. */
-	assert_int_equal(r->review_in_time, 3);
+	assert_int_equal(r->review_in_time, 4);
 	assert_int_equal(r->review_late, 2);
 	report_free(r);
 }
@@ -571,9 +578,9 @@ test_progress_callback(void **state)
 	calls = 0;
 	assert_int_equal(report_build(f->db, f->cal, TZ, &p, lt(12, 31, 0, 0), count_progress,
 	    NULL, &r), MD_OK);
-	assert_int_equal(calls, 11);
-	assert_int_equal(last_done, 11);
-	assert_int_equal(last_total, 11);
+	assert_int_equal(calls, 12);
+	assert_int_equal(last_done, 12);
+	assert_int_equal(last_total, 12);
 	report_free(r);
 }
 
