@@ -44,6 +44,9 @@ e2e_setup()
 	WORK="$(mktemp -d "/tmp/$1.XXXXXX")"
 	chmod 0755 "$WORK"
 	trap e2e_cleanup EXIT
+	# A killed test (make's timeout, ^C) still stops its servers.
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
 	mailstack_start "$WORK/stack" || exit 99
 	CONF="$WORK/memberdesk.conf"
 	cat > "$CONF" <<CONF
