@@ -18,40 +18,10 @@
 #include "cli_workflow.h"
 #include "config.h"
 #include "db.h"
+#include "utf8.h"
 #include "workflow.h"
 
 #define CLI_TEXT_MAX (64u * 1024 * 1024)
-
-/* Decode one UTF-8 sequence at s; returns its length and sets *cp, or 0 when invalid. */
-static size_t
-utf8_decode(const unsigned char *s, uint32_t *cp)
-{
-	size_t n, i;
-	uint32_t c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, c = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, c = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, c = s[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
 
 static int
 is_bidi_control(uint32_t c)
@@ -72,7 +42,7 @@ cli_sanitize(const char *s, int keep_newlines)
 
 	buf_init(&b, CLI_TEXT_MAX);
 	while (*p && err == MD_OK) {
-		n = utf8_decode(p, &c);
+		n = utf8_decode_str(p, &c);
 		if (n == 0) {
 			err = buf_puts(&b, replacement);
 			p++;
@@ -144,7 +114,7 @@ cli_display_width(const char *s)
 	uint32_t c;
 
 	while (*p) {
-		n = utf8_decode(p, &c);
+		n = utf8_decode_str(p, &c);
 		if (n == 0) {
 			w++;
 			p++;
@@ -235,7 +205,7 @@ print_cell(FILE *fp, const char *s, size_t width, int pad)
 		used = w;
 	} else {
 		while (*p) {
-			n = utf8_decode(p, &c);
+			n = utf8_decode_str(p, &c);
 			if (n == 0)
 				n = 1, cw = 1;
 			else
@@ -294,8 +264,8 @@ static const struct label labels[] = {
 	{ "policy", "政策咨询" }, { "rights", "权益保障" }, { "difficulty", "发展困难" },
 	{ "suggestion", "意见建议" }, { "other", "其他" },
 	{ "simple", "简单" }, { "general", "一般" }, { "major", "重大复杂" },
-	{ "email", "邮件" }, { "visit", "来访" }, { "meeting", "会议" },
-	{ "walk-in", "走访" }, { "phone", "电话" }, { "online", "网上" },
+	{ "email", "邮件" }, { "visit", "走访" }, { "meeting", "会议" },
+	{ "walk-in", "来访" }, { "phone", "电话" }, { "online", "网上" },
 };
 
 static int

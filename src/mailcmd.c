@@ -102,11 +102,15 @@ static const struct vocab_word vocab[] = {
 	{ "method", "暂不采纳", "suggestion-declined" },
 	{ "method", "不予采纳", "suggestion-declined" },
 	{ "method", "不采纳", "suggestion-declined" },
-	/* The labels of the workflow: visit is 来访 (at the office), walk-in is 走访. */
-	{ "channel", "visit", "visit" }, { "channel", "来访", "visit" },
-	{ "channel", "当面", "visit" }, { "channel", "线下", "visit" },
+	/*
+	 * Art. 6: a walk-in is a member at the secretariat's office (线下受理,
+	 * 当面反映, 来访); a visit is staff or leadership calling on the member's
+	 * company (走访受理).
+	 */
+	{ "channel", "visit", "visit" }, { "channel", "走访", "visit" },
 	{ "channel", "meeting", "meeting" }, { "channel", "会议", "meeting" },
-	{ "channel", "walk-in", "walk-in" }, { "channel", "走访", "walk-in" },
+	{ "channel", "walk-in", "walk-in" }, { "channel", "来访", "walk-in" },
+	{ "channel", "当面", "walk-in" }, { "channel", "线下", "walk-in" },
 	{ "channel", "phone", "phone" }, { "channel", "电话", "phone" },
 	{ "channel", "online", "online" }, { "channel", "线上", "online" },
 };
@@ -132,7 +136,7 @@ static const char help_zh[] =
     "  #延期 天数 理由（仅重大复杂诉求）   #办结 处理方式 处理结果（可续写多行）\n"
     "    处理方式：政策解读/协调对接/资源整合/维权协助/意见采纳/暂不采纳\n"
     "  #合并 MD-2026-0003（并入本件）   #重新办理 理由   #关闭 [理由]   #归档\n"
-    "  #代登记 会员邮箱 来访|会议|走访|电话|线上 主题（下面几行写诉求内容）\n"
+    "  #代登记 会员邮箱 走访|会议|来访|电话|线上 主题（下面几行写诉求内容）\n"
     "不含指令的回复将作为秘书处答复转给会员。";
 
 static const char help_en[] =

@@ -126,7 +126,7 @@ wf_do_register(struct wf_ctx *x, const struct wf_command *cmd, struct wf_result 
 	size_t i;
 
 	if (!register_channel(cmd->channel))
-		return refuse_input(x, "渠道须为 visit（来访）、meeting（会议）、walk-in（走访）、phone（电话）或 online（线上）",
+		return refuse_input(x, "渠道须为 visit（走访）、meeting（会议）、walk-in（来访）、phone（电话）或 online（线上）",
 		    "the channel must be visit, meeting, walk-in, phone or online");
 	if (blank(cmd->address) && blank(cmd->name))
 		return refuse_input(x, "须给出会员的邮箱地址或姓名", "give the member's address or name");

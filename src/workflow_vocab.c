@@ -59,8 +59,8 @@ static const struct vocab methods[] = {
 };
 
 static const struct vocab others[] = {
-	{ "email", "电子邮件", "email" }, { "visit", "来访", "visit" },
-	{ "meeting", "会议受理", "meeting" }, { "walk-in", "走访受理", "walk-in" },
+	{ "email", "电子邮件", "email" }, { "visit", "走访受理", "visit" },
+	{ "meeting", "会议受理", "meeting" }, { "walk-in", "来访受理", "walk-in" },
 	{ "phone", "电话", "phone" }, { "online", "线上", "online" },
 	{ "satisfied", "满意", "satisfied" }, { "unsatisfied", "不满意", "not satisfied" },
 	{ "no-feedback", "在规定期限内未收到您的评价，按办结处理",

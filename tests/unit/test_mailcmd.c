@@ -101,11 +101,11 @@ static const struct {
 	{ "#register alice@members.test visit 融资难", WF_REGISTER, NULL, NULL, NULL, NULL, "融资难",
 	    NULL, "visit", "alice@members.test", 0 },
 	{ "#代登记 alice@members.test 走访 融资难", WF_REGISTER, NULL, NULL, NULL, NULL, "融资难",
-	    NULL, "walk-in", "alice@members.test", 0 },
+	    NULL, "visit", "alice@members.test", 0 },
 	{ "#代登记 bob@members.test 会议 用工", WF_REGISTER, NULL, NULL, NULL, NULL, "用工", NULL,
 	    "meeting", "bob@members.test", 0 },
 	{ "#代登记 bob@members.test 来访 用工", WF_REGISTER, NULL, NULL, NULL, NULL, "用工", NULL,
-	    "visit", "bob@members.test", 0 },
+	    "walk-in", "bob@members.test", 0 },
 	{ "#代登记 bob@members.test 电话 用工", WF_REGISTER, NULL, NULL, NULL, NULL, "用工", NULL,
 	    "phone", "bob@members.test", 0 },
 };
