@@ -11,6 +11,7 @@
 #include "config.h"
 #include "db.h"
 #include "member.h"
+#include "progress.h"
 
 static int
 zh(const struct md_config *cfg)
@@ -22,13 +23,32 @@ static int
 member_import_cmd(int argc, char **argv, struct db *db, const struct md_config *cfg)
 {
 	struct member_import_result res;
+	struct progress *pg = NULL;
+	FILE *errs = stderr;
+	char *etext = NULL;
+	size_t elen = 0;
 	enum md_err err;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: memberdesk member import FILE.csv\n");
 		return 2;
 	}
-	err = member_import_csv(db, argv[1], time(NULL), stderr, &res);
+	/*
+	 * Progress goes to stderr on a terminal only. Row errors would break
+	 * into its line, so they are held back until it is erased.
+	 */
+	(void)progress_new(stderr, zh(cfg) ? "导入" : "import", NULL, &pg);
+	if (pg && (errs = open_memstream(&etext, &elen)) == NULL)
+		errs = stderr;
+	err = member_import_csv_progress(db, argv[1], time(NULL), errs, progress_callback,
+	    pg, &res);
+	progress_finish(pg);
+	if (errs != stderr) {
+		fclose(errs);
+		if (etext)
+			fputs(etext, stderr);
+		free(etext);
+	}
 	if (err) {
 		fprintf(stderr, "memberdesk: %s: import failed: %s%s%s\n", argv[1],
 		    md_strerror(err), err == MD_ERR_DB || err == MD_ERR_TEMP ? ": " : "",

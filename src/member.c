@@ -16,6 +16,7 @@
 #include "db.h"
 #include "log.h"
 #include "member.h"
+#include "utf8.h"
 
 #define CSV_MAX_FIELDS 64
 #define CSV_MAX_FIELD  (64 * 1024)
@@ -472,40 +473,6 @@ csv_next(struct csv *c, struct csv_row *row, const char **why)
 	}
 }
 
-static int
-utf8_valid(const unsigned char *s, size_t len)
-{
-	size_t i = 0, n, k;
-	unsigned cp;
-
-	while (i < len) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (s[i] >= 0xc2 && s[i] <= 0xdf)
-			n = 1, cp = s[i] & 0x1f;
-		else if (s[i] >= 0xe0 && s[i] <= 0xef)
-			n = 2, cp = s[i] & 0x0f;
-		else if (s[i] >= 0xf0 && s[i] <= 0xf4)
-			n = 3, cp = s[i] & 0x07;
-		else
-			return 0;
-		if (i + n >= len)
-			return 0;
-		for (k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += n + 1;
-	}
-	return 1;
-}
-
 /* Trim and turn every run of white space (including embedded newlines) into one space. */
 static void
 squeeze_space(char *s)
@@ -655,7 +622,7 @@ check_row(struct csv_row *row, const int colmap[N_COLUMNS], size_t ncols, FILE *
 			return 1;
 		}
 	for (i = 0; i < row->n; i++)
-		if (!utf8_valid((const unsigned char *)row->field[i].data, row->field[i].len) ||
+		if (!utf8_valid(row->field[i].data, row->field[i].len) ||
 		    strlen(row->field[i].data) != row->field[i].len) {
 			report(errors, name, row->line,
 			    "field %zu is not valid UTF-8 (save the file as CSV UTF-8)", i + 1);
@@ -843,10 +810,28 @@ map_header(struct csv_row *row, int colmap[N_COLUMNS], FILE *errors, const char 
 	return bad;
 }
 
-enum md_err
-member_import_csv_mem(struct db *db, const char *name, const char *data, size_t len,
-    time_t now, FILE *errors, struct member_import_result *res)
+/* Lines after the header: the number of rows, unless fields span lines. */
+static size_t
+estimate_rows(const char *data, size_t len)
 {
+	const char *p = data, *end = data + len, *nl;
+	size_t n = 0;
+
+	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		n++;
+		p = nl + 1;
+	}
+	if (p < end)
+		n++;
+	return n > 0 ? n - 1 : 0;
+}
+
+static enum md_err
+import_mem(struct db *db, const char *name, const char *data, size_t len, time_t now,
+    FILE *errors, member_progress_fn *progress, void *progress_arg,
+    struct member_import_result *res)
+{
+	size_t done = 0, total = 0;
 	struct csv c;
 	struct csv_row *row;
 	struct import_row r;
@@ -890,6 +875,8 @@ member_import_csv_mem(struct db *db, const char *name, const char *data, size_t 
 	}
 
 	ncols = row->n;
+	if (progress)
+		total = estimate_rows(data, len);
 	err = db_begin(db);
 	if (err)
 		goto out;
@@ -897,6 +884,11 @@ member_import_csv_mem(struct db *db, const char *name, const char *data, size_t 
 		err = csv_next(&c, row, &why);
 		if (err == MD_ERR_NOTFOUND)
 			break;
+		if (progress) {
+			if (++done > total)
+				total = done;
+			progress(progress_arg, done, total);
+		}
 		if (err == MD_ERR_INPUT) {
 			report(errors, name, row->line, "%s", why);
 			res->skipped++;
@@ -930,8 +922,22 @@ out:
 }
 
 enum md_err
+member_import_csv_mem(struct db *db, const char *name, const char *data, size_t len,
+    time_t now, FILE *errors, struct member_import_result *res)
+{
+	return import_mem(db, name, data, len, now, errors, NULL, NULL, res);
+}
+
+enum md_err
 member_import_csv(struct db *db, const char *path, time_t now, FILE *errors,
     struct member_import_result *res)
+{
+	return member_import_csv_progress(db, path, now, errors, NULL, NULL, res);
+}
+
+enum md_err
+member_import_csv_progress(struct db *db, const char *path, time_t now, FILE *errors,
+    member_progress_fn *progress, void *progress_arg, struct member_import_result *res)
 {
 	struct buf data;
 	char chunk[8192];
@@ -958,8 +964,8 @@ member_import_csv(struct db *db, const char *path, time_t now, FILE *errors,
 	if (err == MD_ERR_LIMIT && errors)
 		fprintf(errors, "%s: larger than %u bytes\n", path, MEMBER_CSV_MAX);
 	if (err == MD_OK)
-		err = member_import_csv_mem(db, path, data.data ? data.data : "", data.len,
-		    now, errors, res);
+		err = import_mem(db, path, data.data ? data.data : "", data.len, now, errors,
+		    progress, progress_arg, res);
 	buf_free(&data);
 	return err;
 }

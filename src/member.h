@@ -100,6 +100,18 @@ struct member_import_result {
 enum md_err member_import_csv(struct db *db, const char *path, time_t now, FILE *errors,
     struct member_import_result *res);
 
+/*
+ * Called once per data row read with the rows done so far and an estimate
+ * of the total (the file's lines; raised when rows span lines), for a
+ * progress display on a terminal.
+ */
+typedef void member_progress_fn(void *arg, size_t done, size_t total);
+
+/* member_import_csv() with a progress callback (progress may be NULL). */
+enum md_err member_import_csv_progress(struct db *db, const char *path, time_t now,
+    FILE *errors, member_progress_fn *progress, void *progress_arg,
+    struct member_import_result *res);
+
 /* The same on data already in memory; name is used in the error messages. */
 enum md_err member_import_csv_mem(struct db *db, const char *name, const char *data,
     size_t len, time_t now, FILE *errors, struct member_import_result *res);

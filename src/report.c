@@ -4,7 +4,6 @@
  * in report.h; this file is the only place that computes them, the writers
  * (report_csv.c, report_html.c, cli_report.c) only print.
  */
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +13,6 @@
 
 #include "calendar.h"
 #include "db.h"
-#include "log.h"
 #include "report.h"
 #include "workflow.h"
 
