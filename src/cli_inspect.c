@@ -9,6 +9,7 @@
 #include "inspect.h"
 #include "message.h"
 #include "thread.h"
+#include "triage.h"
 
 static const struct {
 	unsigned flag;
@@ -22,25 +23,49 @@ static const struct {
 
 /*
  * Threading as inspect can see it: no database, so by the subject tag only
- * (via "tag"). The case prefix comes from the configuration when one can
- * be read ($MEMBERDESK_CONF or the default path), else "MD".
+ * (via "tag"), with the configured case prefix or "MD".
  */
 static json_t *
-thread_json(const struct message *m)
+thread_json(const struct message *m, const struct md_config *cfg)
 {
-	struct md_config *cfg = NULL, fallback;
+	struct md_config fallback;
 	struct thread_result res;
-	const char *path = getenv("MEMBERDESK_CONF");
-	json_t *j;
 
-	if (config_load(path && *path ? path : config_default_path(), NULL, &cfg) != MD_OK) {
+	if (cfg == NULL) {
 		memset(&fallback, 0, sizeof(fallback));
 		fallback.case_prefix = "MD";
+		cfg = &fallback;
 	}
-	if (thread_find(cfg ? cfg : &fallback, NULL, m, &res) != MD_OK)
+	if (thread_find(cfg, NULL, m, &res) != MD_OK)
 		memset(&res, 0, sizeof(res));
-	j = thread_result_json(&res);
-	config_free(cfg);
+	return thread_result_json(&res);
+}
+
+/*
+ * Classification as intake would propose it for a new request, with the
+ * configured rules (or the installed ones). Without a database there is
+ * no history, so no possible-duplicate flag and no staff corrections.
+ */
+static json_t *
+classification_json(const struct message *m, const struct md_config *cfg)
+{
+	struct md_config fallback;
+	struct classify_result *cr = NULL;
+	struct triage *t = NULL;
+	json_t *j = NULL;
+
+	if (cfg == NULL) {
+		memset(&fallback, 0, sizeof(fallback));
+		fallback.filter_dir = (char *)MD_SYSCONFDIR "/memberdesk/filters";
+		fallback.duplicate_window_days = 14;
+		cfg = &fallback;
+	}
+	if (triage_load(cfg, NULL, stderr, &t) != MD_OK)
+		return NULL;
+	if (triage_classify(t, cfg, NULL, m, NULL, time(NULL), &cr) == MD_OK)
+		j = classify_result_json(cr);
+	classify_result_free(cr);
+	triage_free(t);
 	return j;
 }
 
@@ -50,16 +75,16 @@ thread_json(const struct message *m)
  * read, so our own notices coming back show as "loop" here too.
  */
 static json_t *
-automatic_json(const struct message *m, const char *raw, size_t len)
+automatic_json(const struct message *m, const char *raw, size_t len,
+    const struct md_config *cfg)
 {
-	struct md_config *cfg = NULL;
 	struct autodetect_config ac;
 	struct auto_verdict v;
-	const char *path = getenv("MEMBERDESK_CONF"), *own[1];
+	const char *own[1];
 	json_t *j = NULL;
 
 	autodetect_config_default(&ac);
-	if (config_load(path && *path ? path : config_default_path(), NULL, &cfg) == MD_OK) {
+	if (cfg) {
 		ac.loop_domain = cfg->message_id_domain;
 		own[0] = cfg->smtp_from;
 		ac.own_addresses = own;
@@ -68,7 +93,6 @@ automatic_json(const struct message *m, const char *raw, size_t len)
 	if (autodetect_check(m, raw, len, &ac, &v) == MD_OK)
 		j = autodetect_verdict_json(&v);
 	autodetect_verdict_free(&v);
-	config_free(cfg);
 	return j;
 }
 
@@ -123,6 +147,12 @@ print_summary(FILE *fp, const struct message *m)
 int
 cli_inspect(int argc, char **argv)
 {
+	return cli_inspect_with(argc, argv, NULL);
+}
+
+int
+cli_inspect_with(int argc, char **argv, const struct md_config *cfg)
+{
 	struct message_limits lim;
 	struct message *m = NULL;
 	const char *path = NULL;
@@ -173,8 +203,9 @@ cli_inspect(int argc, char **argv)
 			fprintf(stderr, "memberdesk inspect: out of memory\n");
 			goto out;
 		}
-		if (json_object_set_new(j, "automatic", automatic_json(m, data, len)) != 0 ||
-		    json_object_set_new(j, "thread", thread_json(m)) != 0) {
+		if (json_object_set_new(j, "automatic", automatic_json(m, data, len, cfg)) != 0 ||
+		    json_object_set_new(j, "thread", thread_json(m, cfg)) != 0 ||
+		    json_object_set_new(j, "classification", classification_json(m, cfg)) != 0) {
 			json_decref(j);
 			fprintf(stderr, "memberdesk inspect: out of memory\n");
 			goto out;

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "error.h"
+#include "config.h"
 #include "message.h"
 
 /*
@@ -37,5 +38,12 @@ enum md_err inspect_read_file(const char *path, size_t max, char **data, size_t 
  * file could not be read, was too large or could not be parsed, 2 usage.
  */
 int cli_inspect(int argc, char **argv);
+
+/*
+ * The same with the configuration when one could be read (cfg may be
+ * NULL): it gives the case prefix for threading, our own domain and
+ * address for loop detection, and the rules for classification.
+ */
+int cli_inspect_with(int argc, char **argv, const struct md_config *cfg);
 
 #endif

@@ -75,8 +75,7 @@ cmd_help(int argc, char **argv, const struct md_config *cfg)
 static int
 cmd_inspect(int argc, char **argv, const struct md_config *cfg)
 {
-	(void)cfg;
-	return cli_inspect(argc, argv);
+	return cli_inspect_with(argc, argv, cfg);
 }
 
 static int
@@ -143,6 +142,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "memberdesk: %s: configuration not usable\n", path);
 		return 1;
 	}
+	/* Commands that work without one still use a readable configuration. */
+	if (!cmd->needs_config && config_load(path, NULL, &cfg) != MD_OK)
+		cfg = NULL;
 	status = cmd->run(argc - i, argv + i, cfg);
 	config_free(cfg);
 	return status;

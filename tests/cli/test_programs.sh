@@ -83,7 +83,7 @@ msg = ("From: " + name + " <Zhao@Example.test>\r\nTo: chamber@chamber.test\r\nSu
        "Content-Transfer-Encoding: base64\r\n\r\n" + base64.b64encode(b"%PDF-1.4 test").decode() + "\r\n--XX--\r\n")
 open(sys.argv[1], "w", newline="").write(msg)
 PYEOF
-out=$("$C" inspect --json "$WORK/m.eml" 2>&1); rc=$?
+out=$("$C" -c "$WORK/good.conf" inspect --json "$WORK/m.eml" 2>"$WORK/inspect.err"); rc=$?
 verdict=$(printf '%s' "$out" | "$PY" -c '
 import json, sys
 try:
@@ -99,12 +99,25 @@ if "请问会费发票何时开具" not in j.get("text", ""): p.append("text=%r"
 a = j.get("attachments") or [{}]
 if a[0].get("filename") != "发票.pdf" or a[0].get("content_type") != "application/pdf" or a[0].get("size") != 13:
     p.append("attachments=%r" % j.get("attachments"))
+auto = j.get("automatic") or {}
+if auto.get("is") is not False or "reason" not in auto: p.append("automatic=%r" % auto)
+th = j.get("thread") or {}
+if "case" not in th or "via" not in th: p.append("thread=%r" % th)
+cl = j.get("classification") or {}
+if cl.get("type") not in ("policy", "rights", "difficulty", "suggestion", "other") or \
+   not isinstance(cl.get("flags"), list) or not isinstance(cl.get("rules"), list) or "tier_hint" not in cl:
+    p.append("classification=%r" % cl)
 print("; ".join(p) or "ok")')
-[ "$rc" = 0 ] && [ "$verdict" = ok ] && pass "inspect --json: subject, from, from_name, date, message_id, text, attachments" ||
-    fail "inspect --json: subject, from, from_name, date, message_id, text, attachments" "rc=$rc $verdict"
+name="inspect --json: subject, from, from_name, date, message_id, text, attachments, automatic, thread, classification"
+[ "$rc" = 0 ] && [ "$verdict" = ok ] && pass "$name" || fail "$name" "rc=$rc $verdict" "$(cat "$WORK/inspect.err")"
+# The same without any configuration: defaults, and still one JSON object on stdout.
+out=$(MEMBERDESK_CONF=/nonexistent "$C" inspect --json "$WORK/m.eml" 2>/dev/null); rc=$?
+printf '%s' "$out" | "$PY" -c 'import json,sys; j=json.load(sys.stdin); assert j["subject"] == "会费发票咨询" and "classification" in j' 2>/dev/null &&
+    [ "$rc" = 0 ] && pass "inspect --json works without a configuration" ||
+    fail "inspect --json works without a configuration" "rc=$rc"
 "$C" inspect --json "$WORK/absent.eml" >/dev/null 2>&1; rc=$?
 [ "$rc" = 1 ] && pass "inspect: unreadable file exits 1" || fail "inspect: unreadable file exits 1" "rc=$rc"
-[ -z "$(ls "$WORK" | grep -v -e '\.conf$' -e '\.eml$' -e '^md\.db' -e '^tpl$')" ] &&
+[ -z "$(ls "$WORK" | grep -v -e "\.conf$" -e "\.eml$" -e "^md\.db" -e "^tpl$" -e "^inspect\.err$")" ] &&
     pass "inspect stores nothing" || fail "inspect stores nothing" "$(ls "$WORK")"
 
 # Privilege drop: as root with user = "nobody", the database is created by nobody.
