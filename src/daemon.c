@@ -13,6 +13,7 @@
 #include "imap.h"
 #include "intake.h"
 #include "log.h"
+#include "msgstore.h"
 #include "outbox.h"
 #include "sender.h"
 #include "rules.h"
@@ -37,6 +38,7 @@ struct daemon {
 	time_t imap_retry_at;        /* no connection attempt before this */
 	int imap_down_logged;        /* the outage was logged once already */
 	int outbox_pending;          /* the last flush left notices for later */
+	uint32_t uidvalidity_seen;   /* of the mailbox at the last SELECT; 0: none yet */
 };
 
 static void
@@ -245,13 +247,22 @@ imap_lost(struct daemon *d, enum md_err err)
 static enum md_err
 imap_ensure(struct daemon *d)
 {
+	enum log_level level;
 	enum md_err err;
 
 	if (d->imap)
 		return MD_OK;
 	if (time(NULL) < d->imap_retry_at)
 		return MD_ERR_TEMP;
+	/*
+	 * The outage was logged with its reason when it began; every retry
+	 * would repeat imap_connect()'s warning. Keep them for debug logs.
+	 */
+	level = log_get_level();
+	if (d->imap_down_logged && level < LOG_LEVEL_DEBUG)
+		log_set_level(LOG_LEVEL_ERROR);
 	err = imap_connect(&d->cfg->imap, &d->imap);
+	log_set_level(level);
 	if (err) {
 		d->imap = NULL;
 		imap_lost(d, err);
@@ -269,7 +280,7 @@ struct fetch_ctx {
 	struct intake_source src;
 	uint32_t *done;          /* UIDs committed and waiting to be marked */
 	size_t n_done;
-	size_t counts[INTAKE_OVERSIZE + 1];
+	size_t counts[INTAKE_FOLLOWUP + 1]; /* indexed by every intake outcome */
 	const volatile sig_atomic_t *stop;
 };
 
@@ -313,6 +324,29 @@ on_oversize(uint32_t uid, size_t size, const char *head, size_t headlen, void *a
 	return fetch_record(fc, uid, &res);
 }
 
+/*
+ * A new UIDVALIDITY means the mailbox was recreated or restored: every
+ * message in it gets a new UID, and only Message-ID and content hash keep
+ * them from being taken in twice. Worth one line for the administrator.
+ */
+static void
+note_uidvalidity(struct daemon *d, const char *mailbox, uint32_t uidvalidity)
+{
+	struct mailbox_state ms;
+	char esc[256];
+
+	if (uidvalidity == d->uidvalidity_seen)
+		return;
+	d->uidvalidity_seen = uidvalidity;
+	if (msgstore_mailbox_get(d->db, mailbox, &ms) != MD_OK || ms.uidvalidity == 0 ||
+	    ms.uidvalidity == uidvalidity)
+		return;
+	log_warnx("mailbox %s: UIDVALIDITY changed from %lu to %lu (recreated or restored); "
+	    "mail taken in before is recognised by Message-ID and content",
+	    log_escape(esc, sizeof(esc), mailbox), (unsigned long)ms.uidvalidity,
+	    (unsigned long)uidvalidity);
+}
+
 /* Take in every pending message; each is marked only after its commit. */
 static enum md_err
 take_in(struct daemon *d, const volatile sig_atomic_t *stop)
@@ -330,6 +364,8 @@ take_in(struct daemon *d, const volatile sig_atomic_t *stop)
 	if (err)
 		return err;
 	err = imap_select(d->imap, cfg->imap_mailbox, &st);
+	if (err == MD_OK)
+		note_uidvalidity(d, cfg->imap_mailbox, st.uidvalidity);
 	if (err == MD_OK)
 		err = imap_list_pending(d->imap, cfg->imap_processed_folder, &uids, &n);
 	if (err) {
