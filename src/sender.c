@@ -13,6 +13,8 @@ struct sender {
 	const struct md_config *cfg;   /* borrowed */
 	struct db *db;                 /* borrowed */
 	struct smtp_client *smtp;      /* owned; NULL until first needed */
+	int64_t unmarked_id;           /* accepted by the server, not yet marked sent; 0: none */
+	time_t unmarked_at;            /* when the server accepted it */
 };
 
 enum md_err
@@ -82,6 +84,19 @@ sender_flush(struct sender *s, const volatile sig_atomic_t *stop, struct sender_
 	time_t now;
 
 	memset(stats, 0, sizeof(*stats));
+	/*
+	 * A notice the server took whose marking failed (disk full, read-only
+	 * database) would be picked and sent again on every pass. Record it
+	 * first; until that works, send nothing: no mark could be kept anyway.
+	 */
+	if (s->unmarked_id) {
+		err = outbox_mark_sent(s->db, s->unmarked_id, s->unmarked_at);
+		if (err)
+			return err;
+		log_info("notice %lld recorded as sent now that the database takes writes",
+		    (long long)s->unmarked_id);
+		s->unmarked_id = 0;
+	}
 	for (;;) {
 		if (stop && *stop)
 			return MD_OK;
@@ -117,6 +132,14 @@ sender_flush(struct sender *s, const volatile sig_atomic_t *stop, struct sender_
 			err = outbox_mark_sent(s->db, it->id, now);
 			stats->sent++;
 			log_debug("notice %s sent to %s", it->kind, it->rcpt);
+			if (err) {
+				log_warnx("notice %s to %s was sent but cannot be marked sent: %s%s%s; "
+				    "no notice goes out until it can", it->kind, it->rcpt,
+				    md_strerror(err), db_errmsg(s->db)[0] ? ": " : "",
+				    db_errmsg(s->db));
+				s->unmarked_id = it->id;
+				s->unmarked_at = now;
+			}
 		} else if (sent == MD_ERR_FINAL || sent == MD_ERR_INPUT || sent == MD_ERR_LIMIT ||
 		    it->attempts + 1 >= s->cfg->outbox_max_attempts) {
 			log_warnx("notice %s to %s failed for good: %s", it->kind, it->rcpt, errbuf);
