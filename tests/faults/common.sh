@@ -114,6 +114,7 @@ imap {
 	tls = "none"
 	user = "$name"
 	password = "$name-pw"
+	mailbox = "${FX_BOX:-INBOX}"
 	processed_folder = "Processed"
 	timeout = 10
 }
@@ -162,6 +163,7 @@ fx_count()	# MAILBOX
 fx_append()	# DIR [START [END]]
 {
 	"$PYTHON" "$FXLIB" append --port "$MS_IMAP_PORT" --user "$USER_BOX" --dir "$1" \
+	    --box "${FX_BOX:-INBOX}" \
 	    --start "${2:-0}" --end "${3:--1}" >/dev/null
 }
 
@@ -204,7 +206,8 @@ fx_daemon_kill()
 	FX_DPID=""
 }
 
-# fx_daemon_term: SIGTERM; prints the seconds it took and returns its status.
+# fx_daemon_term: SIGTERM; sets FX_TOOK (seconds) and returns its exit status.
+# Not for $(...): the daemon is a child of this shell, not of a subshell.
 fx_daemon_term()
 {
 	local rc t0 t1
@@ -215,8 +218,19 @@ fx_daemon_term()
 	rc=$?
 	t1=$(date +%s.%N)
 	FX_DPID=""
-	"$PYTHON" -c "print('%.2f' % ($t1 - $t0))"
+	FX_TOOK=$("$PYTHON" -c "print('%.2f' % ($t1 - $t0))")
 	return $rc
+}
+
+# fx_once: one undisturbed run; 0, or 75 when notices must wait (rate limits).
+fx_once()
+{
+	local rc
+
+	"$MEMBERDESKD" -c "$CONF" -v --once 2>>"$D/daemon.log"
+	rc=$?
+	[ "$rc" = 0 ] || [ "$rc" = 75 ] && return 0
+	fx_fail "$1: --once exits 0 or 75" "rc=$rc" "$(tail -5 "$D/daemon.log")"
 }
 
 # fx_sink_start LOG [PORT [sink options]]: the recording SMTP sink; sets FX_SMTP_PORT.
@@ -254,7 +268,7 @@ fx_check()
 	local manifest="$1" out rc
 	shift
 	out=$("$PYTHON" "$FXLIB" check --db "$DB" --manifest "$manifest" \
-	    --port "$MS_IMAP_PORT" --user "$USER_BOX" "$@" 2>&1)
+	    --port "$MS_IMAP_PORT" --user "$USER_BOX" --box "${FX_BOX:-INBOX}" "$@" 2>&1)
 	rc=$?
 	printf '%s\n' "$out" | grep -v '^RESULT' | sed 's/^/  /'
 	read -r _ FX_MSGS FX_LOST FX_DUP <<EOF

@@ -8,7 +8,7 @@
 scenario_kill()
 {
 	local n="${FX_KILL_MESSAGES:-500}" kills="${FX_KILL_POINTS:-25}" seed="${FX_SEED:-$$}"
-	local i kt delay pending unmarked busy=0 between=0 slice gap trickle start pre=20 rc t0 t1
+	local i kt delay pending unmarked busy=0 between=0 slice gap trickle start pre=20 t0 t1
 
 	fx_log "scenario 1: $n messages, $kills kills, seed $seed"
 	fx_sink_start "$WORK/kill-sink.log" 0
@@ -16,8 +16,7 @@ scenario_kill()
 	# Cases that replies in the backlog can refer to by tag.
 	fx_gen "$D/pre" "$pre" "$seed" --tag pre --replies 0 >/dev/null
 	fx_append "$D/pre"
-	"$MEMBERDESKD" -c "$CONF" --once 2>>"$D/daemon.log" ||
-	    fx_fail "scenario 1: pre-seeding run" "$(tail -3 "$D/daemon.log")"
+	fx_once "scenario 1: pre-seeding run"
 	fx_sql "SELECT c.number, c.requester_email, m.message_id FROM cases c
 	    JOIN messages m ON m.case_id = c.id" > "$D/cases.txt"
 	fx_gen "$D/mail" "$n" "$seed" --tag bl --cases "$D/cases.txt" | sed 's/^/# /'
@@ -65,9 +64,7 @@ scenario_kill()
 	fx_log "$busy of $kills kills landed with mail waiting in INBOX," \
 	    "$between between a commit and the move to Processed"
 	# A final undisturbed run takes in the rest and sends what waits.
-	"$MEMBERDESKD" -c "$CONF" --once 2>>"$D/daemon.log"
-	rc=$?
-	[ "$rc" = 0 ] || fx_fail "scenario 1: final run exits 0" "rc=$rc" "$(tail -5 "$D/daemon.log")"
+	fx_once "scenario 1: final run"
 	t1=$(date +%s)
 	fx_log "kill phase and final run: $((t1 - t0)) s"
 	fx_check "$D/mail/manifest.json" --preseeded "$pre" --preseeded-msgs "$pre" \

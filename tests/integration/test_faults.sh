@@ -29,6 +29,7 @@ fx_setup
 fx_log "seed $FX_SEED (MD_FAULTS_SEED=$FX_SEED repeats this run)"
 T0=$(date +%s)
 for s in $ONLY; do
+	TS=$(date +%s)
 	case "$s" in
 	1) scenario_kill ;;
 	2) scenario_imap_down ;;
@@ -42,6 +43,7 @@ for s in $ONLY; do
 	esac
 	fx_daemon_kill
 	fx_sink_stop
+	fx_log "scenario $s took $(( $(date +%s) - TS )) s"
 done
 fx_summary
 fx_log "total $(( $(date +%s) - T0 )) s; $FX_FAILED failed check(s)"
