@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bayes.h"
+#include "utf8.h"
 
 #define BAYES_MAX_FEATURES	2000000
 #define BAYES_MAX_KEY		64
@@ -143,39 +144,6 @@ intern(struct bayes *m, const char *k, size_t n, struct entry **out)
 /* ---- features ---- */
 
 typedef enum md_err (*feature_fn)(void *arg, const char *key, size_t len);
-
-/* Decode one UTF-8 character at s; returns its length (0 when invalid). */
-static size_t
-utf8_decode(const unsigned char *s, size_t left, uint32_t *cp)
-{
-	size_t n, k;
-	uint32_t c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, c = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, c = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, c = s[0] & 0x07;
-	else
-		return 0;
-	if (left < n)
-		return 0;
-	for (k = 1; k < n; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[k] & 0x3f);
-	}
-	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
 
 static int
 is_cjk(uint32_t c)

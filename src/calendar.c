@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "calendar.h"
 #include "log.h"
+#include "utf8.h"
 
 #define YEAR_SLOTS	(CALENDAR_MAX_YEAR - CALENDAR_MIN_YEAR + 1)
 
@@ -140,40 +141,6 @@ load_error(struct load *ld, const char *file, unsigned line, const char *fmt, ..
 	fputc('\n', ld->errors);
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	unsigned long cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and values past U+10FFFF are not text. */
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 static int
 name_is_text(const char *s)
 {
@@ -183,7 +150,7 @@ name_is_text(const char *s)
 	while (n) {
 		if (*p < 0x20 || *p == 0x7f)
 			return 0;
-		l = utf8_len(p, n);
+		l = utf8_decode(p, n, NULL);
 		if (l == 0)
 			return 0;
 		p += l;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "charset.h"
+#include "utf8.h"
 
 #define LABEL_MAX	48
 
@@ -76,70 +77,6 @@ static const struct alias aliases[] = {
 	{ "iso-8859-11", "CP874", "TIS-620" },
 };
 
-int
-utf8_valid(const char *str, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned char c = s[i];
-		size_t n, k;
-		unsigned long cp;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			cp = c & 0x07;
-		} else
-			return 0;
-		if (len - i <= n)
-			return 0;
-		for (k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += n + 1;
-	}
-	return 1;
-}
-
-/* Length of the valid UTF-8 sequence at s (at most len bytes), 0 when ill-formed. */
-static size_t
-utf8_seq(const unsigned char *s, size_t len)
-{
-	size_t n;
-
-	if (len == 0)
-		return 0;
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (n > len)
-		return 0;
-	return utf8_valid((const char *)s, n) ? n : 0;
-}
-
 size_t
 utf8_cut(const char *str, size_t len)
 {
@@ -154,7 +91,7 @@ utf8_cut(const char *str, size_t len)
 	if (i == 0 || s[i - 1] < 0x80)
 		return len;
 	/* s[i - 1] is a lead byte; keep its sequence only when complete. */
-	if (utf8_seq(s + i - 1, len - (i - 1)) == back + 1)
+	if (utf8_decode(s + i - 1, len - (i - 1), NULL) == back + 1)
 		return len;
 	return i - 1;
 }
@@ -179,7 +116,7 @@ utf8_sanitize(const char *str, size_t len, struct buf *out, unsigned *status)
 	enum md_err err;
 
 	while (i < len) {
-		n = utf8_seq(s + i, len - i);
+		n = utf8_decode(s + i, len - i, NULL);
 		if (n > 0) {
 			i += n;
 			continue;

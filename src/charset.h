@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "utf8.h"  /* utf8_valid(), utf8_decode() */
 
 enum charset_status {
 	CHARSET_LOSSY   = 1 << 0,  /* some bytes were replaced with U+FFFD */
@@ -28,9 +29,6 @@ enum charset_status {
  * too small.
  */
 enum md_err charset_canonical(const char *label, char *name, size_t namelen);
-
-/* Nonzero when s[0..len) is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF). */
-int utf8_valid(const char *s, size_t len);
 
 /*
  * Length of the longest prefix of s[0..len) that does not end inside a

@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "classify.h"
+#include "utf8.h"
 
 #define CLASSIFY_MAX_SUBJECT_CPS	512
 #define CLASSIFY_MAX_MODEL_TEXT		(64 * 1024)
@@ -23,33 +24,6 @@ classify_options_default(struct classify_options *opt)
 }
 
 /* ---- subject similarity ---- */
-
-static size_t
-utf8_next(const unsigned char *s, uint32_t *cp)
-{
-	size_t n, k;
-	uint32_t c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, c = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, c = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, c = s[0] & 0x07;
-	else
-		return 0;
-	for (k = 1; k < n; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[k] & 0x3f);
-	}
-	*cp = c;
-	return n;
-}
 
 static int
 ci_prefix(const char *s, const char *p)
@@ -122,7 +96,7 @@ subject_bigrams(const char *subject, uint64_t *out)
 	size_t n = 0, k, i, j, depth = 0;
 
 	while (*s != '\0' && n < CLASSIFY_MAX_SUBJECT_CPS) {
-		if ((k = utf8_next(s, &c)) == 0) {
+		if ((k = utf8_decode_str(s, &c)) == 0) {
 			s++;
 			continue;
 		}

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "utf8.h"
 
 static int log_foreground = 1;
 static enum log_level log_level = LOG_LEVEL_INFO;
@@ -75,28 +76,6 @@ void log_warnx(const char *fmt, ...) { LOG_BODY(LOG_LEVEL_WARN, 0); }
 void log_warn(const char *fmt, ...) { LOG_BODY(LOG_LEVEL_WARN, 1); }
 void log_errx(const char *fmt, ...) { LOG_BODY(LOG_LEVEL_ERROR, 0); }
 
-/* Length of the valid UTF-8 sequence at s, or 0 when it is not one. */
-static size_t
-utf8_seq_len(const unsigned char *s)
-{
-	size_t len, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	for (i = 1; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
-}
-
 char *
 log_escape(char *dst, size_t dstlen, const char *src)
 {
@@ -115,7 +94,7 @@ log_escape(char *dst, size_t dstlen, const char *src)
 			tmp[0] = (char)*s;
 			tlen = 1;
 			seq = 1;
-		} else if (*s >= 0x80 && (seq = utf8_seq_len(s)) > 1) {
+		} else if (*s >= 0x80 && (seq = utf8_decode_str(s, NULL)) > 1) {
 			memcpy(tmp, s, seq);
 			tlen = seq;
 		} else {

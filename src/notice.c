@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "log.h"
 #include "notice.h"
+#include "utf8.h"
 
 /* RFC 5322 recommends 78; RFC 2047 caps an encoded word at 75. */
 #define LINE_MAX_COLS	78
@@ -45,44 +46,6 @@ b64_append(struct buf *b, const unsigned char *p, size_t n)
 	return MD_OK;
 }
 
-/* Same strict decoder as the template module: 0 means invalid. */
-static size_t
-utf8_len(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t len, i;
-	uint32_t c;
-
-	if (n == 0)
-		return 0;
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		c = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
-
 /*
  * A header value made safe: invalid UTF-8 becomes U+FFFD and every control
  * character (C0, DEL, C1) a space, so no CR or LF can reach the header.
@@ -96,7 +59,7 @@ clean_header_text(const char *in, struct buf *out)
 	enum md_err err;
 
 	while (i < len) {
-		n = utf8_len(s + i, len - i, &cp);
+		n = utf8_decode(s + i, len - i, &cp);
 		if (n == 0) {
 			err = buf_puts(out, "\xef\xbf\xbd");
 			i++;
@@ -331,7 +294,7 @@ hdr_encoded(struct hdr *h, const char *text)
 			maxraw = (EW_MAX - EW_OVERHEAD) / 4 * 3;
 		take = 0;
 		while (i + take < len) {
-			n = utf8_len(s + i + take, len - i - take, &cp);
+			n = utf8_decode(s + i + take, len - i - take, &cp);
 			if (n == 0)
 				n = 1;  /* cannot happen after clean_header_text() */
 			if (take + n > maxraw)
@@ -529,7 +492,7 @@ add_body(struct buf *out, const char *body)
 		return MD_ERR_LIMIT;
 	buf_init(&t, NOTICE_MAX_BODY * 2 + 2);
 	while (i < len && err == MD_OK) {
-		n = utf8_len(s + i, len - i, &cp);
+		n = utf8_decode(s + i, len - i, &cp);
 		if (n == 0) {
 			err = buf_puts(&t, "\xef\xbf\xbd");
 			i++;

@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "rules_int.h"
+#include "utf8.h"
 
 /* ---- parsing ---- */
 
@@ -117,41 +118,11 @@ valid_name(const char *s, size_t len)
 	return 1;
 }
 
+/* Rule text is UTF-8 and, unlike mail, may not hide a NUL inside a token. */
 static int
 valid_utf8(const char *s, size_t len)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, k, n;
-	uint32_t cp;
-
-	while (i < len) {
-		if (u[i] < 0x80) {
-			if (u[i] == 0)
-				return 0;
-			i++;
-			continue;
-		}
-		if (u[i] >= 0xc2 && u[i] <= 0xdf)
-			n = 1, cp = u[i] & 0x1f;
-		else if (u[i] >= 0xe0 && u[i] <= 0xef)
-			n = 2, cp = u[i] & 0x0f;
-		else if (u[i] >= 0xf0 && u[i] <= 0xf4)
-			n = 3, cp = u[i] & 0x07;
-		else
-			return 0;
-		if (len - i <= n)
-			return 0;
-		for (k = 1; k <= n; k++) {
-			if ((u[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (u[i + k] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += n + 1;
-	}
-	return 1;
+	return memchr(s, '\0', len) == NULL && utf8_valid(s, len);
 }
 
 static struct node *

@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "template.h"
+#include "utf8.h"
 
 #define MAX_SECTION_DEPTH	8
 #define MAX_VAR_NAME		32
@@ -73,6 +74,7 @@ static const struct template_def template_defs[] = {
 	    "new_count", "open_count", NULL } },
 	{ "command_transcript", { "text", "command_help", NULL } },
 	{ "bounce_alert", { "recipient", "notice", "reason", "text", NULL } },
+	{ "staff_alert", { "alert", "text", NULL } },
 	{ "oversize_notice", { "size", "max_size", NULL } },
 	{ "reopened", { "reason", "due_date", NULL } },
 	{ "merged", { "joint_number", "due_date", "tier", NULL } },
@@ -152,47 +154,6 @@ template_has_var(const char *name, const char *var)
 	if (name == NULL || var == NULL || (def = find_def(name)) == NULL)
 		return 0;
 	return has_var_n(def, var, strlen(var));
-}
-
-/*
- * Length of the UTF-8 sequence at s (at most n bytes) and its code point,
- * or 0 when it is not valid UTF-8 (overlong forms and surrogates included).
- */
-static size_t
-utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t len, i;
-	uint32_t c;
-
-	if (n == 0)
-		return 0;
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		c = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
 }
 
 static enum md_err

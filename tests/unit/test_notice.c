@@ -11,6 +11,7 @@
 #include <gnutls/gnutls.h>
 
 #include "notice.h"
+#include "utf8.h"
 
 #define T_20260302	1772414100	/* Mon, 02 Mar 2026 01:15:00 UTC */
 
@@ -55,32 +56,6 @@ b64dec(const char *in, size_t n, unsigned char *out)
 	if (k != 0 || pad > 2)
 		return -1;
 	return (long)(o - (size_t)pad);
-}
-
-static int
-utf8_ok(const unsigned char *s, size_t n)
-{
-	size_t i = 0, len, j;
-
-	while (i < n) {
-		if (s[i] < 0x80)
-			len = 1;
-		else if (s[i] >= 0xc2 && s[i] <= 0xdf)
-			len = 2;
-		else if (s[i] >= 0xe0 && s[i] <= 0xef)
-			len = 3;
-		else if (s[i] >= 0xf0 && s[i] <= 0xf4)
-			len = 4;
-		else
-			return 0;
-		if (i + len > n)
-			return 0;
-		for (j = 1; j < len; j++)
-			if ((s[i + j] & 0xc0) != 0x80)
-				return 0;
-		i += len;
-	}
-	return 1;
 }
 
 /* Check the header block: CRLF only, no line over 78; returns its length. */
@@ -146,7 +121,7 @@ decode2047(const char *in, char *out, size_t outlen)
 			assert_true(end + 2 - p <= 75);
 			n = b64dec(p + 10, (size_t)(end - p - 10), tmp);
 			assert_true(n >= 0);
-			assert_true(utf8_ok(tmp, (size_t)n));
+			assert_true(utf8_valid((const char *)tmp, (size_t)n));
 			assert_true(o + (size_t)n < outlen);
 			memcpy(out + o, tmp, (size_t)n);
 			o += (size_t)n;
