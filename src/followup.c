@@ -63,7 +63,31 @@ put_excerpt(struct buf *b, const char *s)
 }
 
 /*
- * A short notice to one staff member (the command_transcript template):
+ * The title of a staff alert of this kind, or NULL for a command transcript.
+ */
+static const char *
+alert_title(const char *kind, const char *lang)
+{
+	static const struct {
+		const char *kind, *zh, *en;
+	} titles[] = {
+		{ "stranger-alert", "非参与人来信带有诉求编号，未归入诉求",
+		  "Mail with a case tag from someone not on the case was kept aside" },
+		{ "member-message", "诉求人来信", "New message from the member" },
+		{ "auth-alert", "未经验证的指令未执行，请核查是否伪造",
+		  "Unauthenticated commands were not carried out: check for forgery" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(titles) / sizeof(titles[0]); i++)
+		if (strcmp(kind, titles[i].kind) == 0)
+			return strcmp(lang, "en") == 0 ? titles[i].en : titles[i].zh;
+	return NULL;
+}
+
+/*
+ * A short notice to one staff member: a command transcript, or an alert
+ * (the staff_alert template) for the kinds alert_title() knows:
  * transcripts, alerts and news of a member's message. Its Reply-To carries
  * the staff member's token for the case, so answering it can command.
  */
@@ -73,6 +97,7 @@ staff_notice(const struct wf_env *env, const struct case_record *c, const char *
 {
 	const struct md_config *cfg = env->cfg;
 	const struct staff_config *st = config_find_staff(cfg, to);
+	const char *alert = alert_title(kind, cfg->language);
 	struct template_var v[6];
 	struct notify_request rq;
 	char tag[CASE_NUMBER_MAX + 2], reply_to[STAFFAUTH_ADDR_MAX];
@@ -87,11 +112,16 @@ staff_notice(const struct wf_env *env, const struct case_record *c, const char *
 	v[n].name = "subject";		v[n++].value = c ? c->subject : "";
 	v[n].name = "staff_name";	v[n++].value = st ? st->name : "";
 	v[n].name = "text";		v[n++].value = text;
-	v[n].name = "command_help";	v[n++].value = help ? mailcmd_help(cfg->language) : "";
+	if (alert) {
+		v[n].name = "alert";	v[n++].value = alert;
+	} else {
+		v[n].name = "command_help";
+		v[n++].value = help ? mailcmd_help(cfg->language) : "";
+	}
 	memset(&rq, 0, sizeof(rq));
 	rq.case_id = c ? c->id : 0;
 	rq.kind = kind;
-	rq.template_name = "command_transcript";
+	rq.template_name = alert ? "staff_alert" : "command_transcript";
 	rq.vars = v;
 	rq.nvars = n;
 	rq.to_addr = to;

@@ -437,6 +437,50 @@ format_size(size_t n, char *dst, size_t dstlen)
  * limits bound the rest). head may be NULL-parsed: the verdict then comes
  * from the raw head.
  */
+/* The secretariat learns of every message too large to read, and where it is. */
+static enum md_err
+alert_oversize(const struct intake_env *env, const struct message *msg, size_t size,
+    time_t now)
+{
+	const struct md_config *cfg = env->cfg;
+	int en = strcmp(cfg->language, "en") == 0;
+	struct template_var vars[2];
+	struct notify_request rq;
+	char sz[32], max[32], text[1200];
+	enum md_err err = MD_OK;
+	size_t i;
+
+	format_size(size, sz, sizeof(sz));
+	format_size(cfg->limits.max_message_size, max, sizeof(max));
+	snprintf(text, sizeof(text), en ?
+	    "From: %s\nSubject: %s\nSize: %s (limit %s)\n\nThe message was not read; its "
+	    "headers are kept, and the whole message is in the mailbox folder \"%s\". "
+	    "Please read it there and register it on the member's behalf if needed." :
+	    "发件人：%s\n主题：%s\n大小：%s（上限 %s）\n\n系统未读取该邮件，已保存其信头；"
+	    "完整邮件保存在邮箱文件夹“%s”中。请在邮箱中查阅，必要时代为登记诉求。",
+	    msg && msg->from_addr ? msg->from_addr : "?", msg ? msg->subject : "", sz, max,
+	    cfg->imap_processed_folder && cfg->imap_processed_folder[0] ?
+	    cfg->imap_processed_folder : cfg->imap_mailbox);
+	vars[0].name = "alert";
+	vars[0].value = en ? "A message too large to read was received" : "收到超过大小上限的来信";
+	vars[1].name = "text";
+	vars[1].value = text;
+	for (i = 0; i < cfg->n_staff && err == MD_OK; i++) {
+		if (cfg->staff[i].role != STAFF_SECRETARIAT)
+			continue;
+		memset(&rq, 0, sizeof(rq));
+		rq.kind = "oversize_alert";
+		rq.template_name = "staff_alert";
+		rq.vars = vars;
+		rq.nvars = 2;
+		rq.to_addr = cfg->staff[i].address;
+		rq.to_name = cfg->staff[i].name;
+		rq.auto_submitted = NOTICE_AUTO_GENERATED;
+		err = notify_queue(cfg, env->db, &rq, now, NULL);
+	}
+	return err;
+}
+
 static enum md_err
 queue_oversize_notice(const struct intake_env *env, const struct message *msg,
     const char *head, size_t headlen, size_t size, time_t now)
@@ -502,6 +546,8 @@ intake_oversize(const struct intake_env *env, const struct intake_source *src, s
 		err = record_message(env->db, src, head, headlen, msg, now, &res->message_row);
 		if (err == MD_OK)
 			err = queue_oversize_notice(env, msg, head, headlen, size, now);
+		if (err == MD_OK)
+			err = alert_oversize(env, msg, size, now);
 	}
 	if (err == MD_OK)
 		err = advance_mailbox(env->db, src, now);

@@ -174,7 +174,7 @@ format_when(time_t t, char *dst, size_t dstlen)
 		snprintf(dst, dstlen, "%lld", (long long)t);
 }
 
-/* The bounce_alert template fits: "a notice to X could not go out, because ...". */
+/* A staff alert: "notices to X wait, because ...". */
 static enum md_err
 queue_alert(const struct md_config *cfg, struct db *db, const struct outbox_item *item,
     const struct ratelimit_verdict *v, time_t now)
@@ -182,7 +182,7 @@ queue_alert(const struct md_config *cfg, struct db *db, const struct outbox_item
 	struct case_record *c = NULL;
 	struct template_var vars[8];
 	struct notify_request rq;
-	char tag[CASE_NUMBER_MAX + 2], when[64], reason[512];
+	char tag[CASE_NUMBER_MAX + 2], when[64], reason[512], title[400];
 	int en = strcmp(cfg->language, "en") == 0;
 	size_t n = 0, i;
 	enum md_err err;
@@ -207,9 +207,10 @@ queue_alert(const struct md_config *cfg, struct db *db, const struct outbox_item
 	vars[n].name = "case_number";	vars[n++].value = c->number;
 	vars[n].name = "case_tag";	vars[n++].value = tag;
 	vars[n].name = "subject";	vars[n++].value = c->subject;
-	vars[n].name = "recipient";	vars[n++].value = item->rcpt;
-	vars[n].name = "notice";	vars[n++].value = item->kind;
-	vars[n].name = "reason";	vars[n++].value = reason;
+	snprintf(title, sizeof(title), en ? "Notices to %s are held back" :
+	    "发往 %s 的通知暂缓发送", item->rcpt);
+	vars[n].name = "alert";		vars[n++].value = title;
+	vars[n].name = "text";		vars[n++].value = reason;
 
 	for (i = 0; i < cfg->n_staff && err == MD_OK; i++) {
 		if (cfg->staff[i].role != STAFF_SECRETARIAT ||
@@ -218,7 +219,7 @@ queue_alert(const struct md_config *cfg, struct db *db, const struct outbox_item
 		memset(&rq, 0, sizeof(rq));
 		rq.case_id = c->id;
 		rq.kind = RATELIMIT_ALERT_KIND;
-		rq.template_name = "bounce_alert";
+		rq.template_name = "staff_alert";
 		rq.vars = vars;
 		rq.nvars = n;
 		rq.to_addr = cfg->staff[i].address;

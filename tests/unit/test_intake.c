@@ -265,6 +265,13 @@ test_oversize_message_keeps_its_head(void **state)
 	    FRIDAY_MORNING, &res), MD_OK);
 	assert_int_equal(res.outcome, INTAKE_OVERSIZE);
 	assert_int_equal(testenv_count(env, "SELECT length(raw) FROM messages"), 200);
+	/* The member is told politely; the secretariat learns where the message is. */
+	assert_int_equal(testenv_count(env, "SELECT count(*) FROM outbox WHERE kind = "
+	    "'oversize_notice' AND rcpt = 'alice@members.test'"), 1);
+	assert_int_equal(testenv_count(env, "SELECT count(*) FROM outbox WHERE kind = "
+	    "'oversize_alert' AND rcpt = 'staff1@chamber.test'"), 1);
+	assert_int_equal(testenv_count(env, "SELECT count(*) FROM outbox WHERE kind = "
+	    "'oversize_alert' AND rcpt = 'leader1@chamber.test'"), 0);
 	assert_int_equal(intake_oversize(&ie, &src, 40u * 1024 * 1024, request, 200,
 	    FRIDAY_MORNING, &res), MD_OK);
 	assert_int_equal(res.outcome, INTAKE_ALREADY);
