@@ -12,68 +12,9 @@
 #include <cmocka.h>
 
 #include "calendar.h"
+#include "testenv.h"
 
 #define SH	"Asia/Shanghai"
-
-/* The shipped calendar directory, from the build (or MD_TOP_SRCDIR). */
-static const char *
-shipped_dir(void)
-{
-	static char path[4096];
-	const char *top = getenv("MD_TOP_SRCDIR");
-
-	if (top == NULL || *top == '\0')
-		top = MD_TEST_SRCDIR;
-	snprintf(path, sizeof(path), "%s/contrib/calendar", top);
-	return path;
-}
-
-static int
-setup_shipped(void **state)
-{
-	struct calendar *cal = NULL;
-
-	if (calendar_load_dir(shipped_dir(), stderr, &cal) != MD_OK)
-		return -1;
-	*state = cal;
-	return 0;
-}
-
-static int
-teardown_cal(void **state)
-{
-	calendar_free(*state);
-	return 0;
-}
-
-static time_t
-utc(int y, int mo, int d, int h, int mi, int s)
-{
-	struct tm tm;
-
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = s;
-	return timegm(&tm);
-}
-
-/* A time on a Shanghai local date (UTC+8, no DST since 1991). */
-static time_t
-sh(int y, int mo, int d, int h, int mi)
-{
-	return utc(y, mo, d, h, mi, 0) - 8 * 3600;
-}
-
-/* End of a Shanghai local day. */
-static time_t
-sh_eod(int y, int mo, int d)
-{
-	return utc(y, mo, d, 23, 59, 59) - 8 * 3600;
-}
 
 /* Load text as one calendar file and return what went to the error stream. */
 static enum md_err
@@ -188,8 +129,9 @@ test_whole_year_2026(void **state)
 	assert_int_equal(n_off, 19);
 	assert_int_equal(n_on_weekend, 6);
 	for (i = 0; i < 2; i++) {
-		assert_int_equal(calendar_workdays_between(cal, SH, sh(2025, 12, 31, 12, 0),
-		    sh(2026, 12, 31, 20, 0), &count, &unc), MD_OK);
+		assert_int_equal(calendar_workdays_between(cal, SH,
+		    sh_time(2025, 12, 31, 12, 0), sh_time(2026, 12, 31, 20, 0), &count, &unc),
+		    MD_OK);
 		assert_int_equal(count, 248);
 		assert_int_equal(unc, 0);
 	}
@@ -203,23 +145,23 @@ test_review_registered_on_holiday(void **state)
 	int unc = -1;
 
 	/* Saturday 10-03 in the break: 10-08 is day 1, 10-09 day 2; 10-10 not reached. */
-	assert_int_equal(calendar_add_workdays(cal, SH, sh(2026, 10, 3, 10, 0), 2, &due,
+	assert_int_equal(calendar_add_workdays(cal, SH, sh_time(2026, 10, 3, 10, 0), 2, &due,
 	    &unc), MD_OK);
 	assert_int_equal(due, sh_eod(2026, 10, 9));
 	assert_int_equal(unc, 0);
 	/* The hour of arrival does not matter, only the local day. */
-	assert_int_equal(calendar_add_workdays(cal, SH, sh(2026, 10, 3, 0, 0), 2, &due,
+	assert_int_equal(calendar_add_workdays(cal, SH, sh_time(2026, 10, 3, 0, 0), 2, &due,
 	    NULL), MD_OK);
 	assert_int_equal(due, sh_eod(2026, 10, 9));
-	assert_int_equal(calendar_add_workdays(cal, SH, sh(2026, 10, 3, 23, 59), 2, &due,
+	assert_int_equal(calendar_add_workdays(cal, SH, sh_time(2026, 10, 3, 23, 59), 2, &due,
 	    NULL), MD_OK);
 	assert_int_equal(due, sh_eod(2026, 10, 9));
 	/* From Friday 10-09 the make-up Saturday 10-10 is day 1, Monday day 2. */
-	assert_int_equal(calendar_add_workdays(cal, SH, sh(2026, 10, 9, 9, 0), 2, &due,
+	assert_int_equal(calendar_add_workdays(cal, SH, sh_time(2026, 10, 9, 9, 0), 2, &due,
 	    NULL), MD_OK);
 	assert_int_equal(due, sh_eod(2026, 10, 12));
 	/* The start day itself never counts, even a working day. */
-	assert_int_equal(calendar_add_workdays(cal, SH, sh(2026, 9, 30, 8, 0), 1, &due,
+	assert_int_equal(calendar_add_workdays(cal, SH, sh_time(2026, 9, 30, 8, 0), 1, &due,
 	    NULL), MD_OK);
 	assert_int_equal(due, sh_eod(2026, 10, 8));
 }
@@ -231,10 +173,10 @@ test_spring_festival(void **state)
 	time_t due = 0;
 
 	/* Friday 02-13: Saturday 02-14 is worked (day 1), 02-15..23 off, 02-24 day 2. */
-	assert_int_equal(calendar_add_workdays(cal, SH, sh(2026, 2, 13, 16, 0), 2, &due,
+	assert_int_equal(calendar_add_workdays(cal, SH, sh_time(2026, 2, 13, 16, 0), 2, &due,
 	    NULL), MD_OK);
 	assert_int_equal(due, sh_eod(2026, 2, 24));
-	assert_int_equal(calendar_add_workdays(cal, SH, sh(2026, 2, 14, 16, 0), 1, &due,
+	assert_int_equal(calendar_add_workdays(cal, SH, sh_time(2026, 2, 14, 16, 0), 1, &due,
 	    NULL), MD_OK);
 	assert_int_equal(due, sh_eod(2026, 2, 24));
 }
@@ -247,21 +189,21 @@ test_major_across_national_day(void **state)
 	long count = 0;
 
 	/* Thursday 09-24, through Mid-Autumn and National Day, 10-10 counted. */
-	assert_int_equal(calendar_add_workdays(cal, SH, sh(2026, 9, 24, 11, 0), 15, &due,
+	assert_int_equal(calendar_add_workdays(cal, SH, sh_time(2026, 9, 24, 11, 0), 15, &due,
 	    NULL), MD_OK);
 	assert_int_equal(due, sh_eod(2026, 10, 22));
-	assert_int_equal(calendar_workdays_between(cal, SH, sh(2026, 9, 24, 11, 0), due,
+	assert_int_equal(calendar_workdays_between(cal, SH, sh_time(2026, 9, 24, 11, 0), due,
 	    &count, NULL), MD_OK);
 	assert_int_equal(count, 15);
-	assert_int_equal(calendar_workdays_between(cal, SH, due, sh(2026, 9, 24, 11, 0),
+	assert_int_equal(calendar_workdays_between(cal, SH, due, sh_time(2026, 9, 24, 11, 0),
 	    &count, NULL), MD_OK);
 	assert_int_equal(count, -15);
 	/* One second later it is the next day: a deadline's own day is counted. */
 	assert_int_equal(calendar_workdays_between(cal, SH, due, due + 1, &count, NULL),
 	    MD_OK);
 	assert_int_equal(count, 1);
-	assert_int_equal(calendar_workdays_between(cal, SH, sh(2026, 10, 3, 9, 0),
-	    sh(2026, 10, 4, 9, 0), &count, NULL), MD_OK);
+	assert_int_equal(calendar_workdays_between(cal, SH, sh_time(2026, 10, 3, 9, 0),
+	    sh_time(2026, 10, 4, 9, 0), &count, NULL), MD_OK);
 	assert_int_equal(count, 0);
 }
 
@@ -275,17 +217,17 @@ test_year_boundary_without_calendar(void **state)
 	int unc = 0;
 
 	/* 12-31 (day 1), Friday 2027-01-01 counted as weekday (2), Monday 01-04 (3). */
-	assert_int_equal(calendar_add_workdays(cal, SH, sh(2026, 12, 30, 15, 0), 3, &due,
+	assert_int_equal(calendar_add_workdays(cal, SH, sh_time(2026, 12, 30, 15, 0), 3, &due,
 	    &unc), MD_OK);
 	assert_int_equal(due, sh_eod(2027, 1, 4));
 	assert_int_equal(unc, 2027);
-	assert_int_equal(calendar_workdays_between(cal, SH, sh(2026, 12, 30, 15, 0), due,
+	assert_int_equal(calendar_workdays_between(cal, SH, sh_time(2026, 12, 30, 15, 0), due,
 	    &count, &unc), MD_OK);
 	assert_int_equal(count, 3);
 	assert_int_equal(unc, 2027);
 	/* Staying inside 2026 clears the flag. */
 	unc = -1;
-	assert_int_equal(calendar_add_workdays(cal, SH, sh(2026, 12, 28, 15, 0), 3, &due,
+	assert_int_equal(calendar_add_workdays(cal, SH, sh_time(2026, 12, 28, 15, 0), 3, &due,
 	    &unc), MD_OK);
 	assert_int_equal(due, sh_eod(2026, 12, 31));
 	assert_int_equal(unc, 0);
@@ -305,7 +247,7 @@ test_timezone_edge_saturday_in_shanghai(void **state)
 {
 	struct calendar *cal = *state;
 	struct calendar_date d;
-	time_t t = utc(2026, 11, 27, 23, 30, 0), due = 0;
+	time_t t = utc_time(2026, 11, 27, 23, 30, 0), due = 0;
 
 	assert_int_equal(calendar_local_date(SH, t, &d), MD_OK);
 	assert_int_equal(d.year, 2026);
@@ -317,17 +259,17 @@ test_timezone_edge_saturday_in_shanghai(void **state)
 	assert_int_equal(d.wday, 5);
 	/* Saturday in Shanghai: Monday 11-30 is day 1, due 15:59:59 UTC. */
 	assert_int_equal(calendar_add_workdays(cal, SH, t, 1, &due, NULL), MD_OK);
-	assert_int_equal(due, utc(2026, 11, 30, 15, 59, 59));
+	assert_int_equal(due, utc_time(2026, 11, 30, 15, 59, 59));
 	assert_int_equal(calendar_add_workdays(cal, NULL, t, 1, &due, NULL), MD_OK);
-	assert_int_equal(due, utc(2026, 11, 30, 15, 59, 59));
+	assert_int_equal(due, utc_time(2026, 11, 30, 15, 59, 59));
 	assert_int_equal(calendar_add_workdays(cal, "UTC", t, 1, &due, NULL), MD_OK);
-	assert_int_equal(due, utc(2026, 11, 30, 23, 59, 59));
+	assert_int_equal(due, utc_time(2026, 11, 30, 23, 59, 59));
 	/* A day earlier the zones disagree on the date: Friday vs Thursday. */
-	t = utc(2026, 11, 26, 23, 30, 0);
+	t = utc_time(2026, 11, 26, 23, 30, 0);
 	assert_int_equal(calendar_add_workdays(cal, SH, t, 1, &due, NULL), MD_OK);
-	assert_int_equal(due, utc(2026, 11, 30, 15, 59, 59));
+	assert_int_equal(due, utc_time(2026, 11, 30, 15, 59, 59));
 	assert_int_equal(calendar_add_workdays(cal, "UTC", t, 1, &due, NULL), MD_OK);
-	assert_int_equal(due, utc(2026, 11, 27, 23, 59, 59));
+	assert_int_equal(due, utc_time(2026, 11, 27, 23, 59, 59));
 }
 
 static void
@@ -339,26 +281,28 @@ test_dst_zone_berlin(void **state)
 	long count = 0;
 
 	/* Friday 03-27 10:00 CET; Monday 03-30 is CEST (UTC+2). */
-	assert_int_equal(calendar_add_workdays(cal, "Europe/Berlin", utc(2026, 3, 27, 9, 0, 0),
-	    1, &due, NULL), MD_OK);
-	assert_int_equal(due, utc(2026, 3, 30, 21, 59, 59));
+	assert_int_equal(calendar_add_workdays(cal, "Europe/Berlin",
+	    utc_time(2026, 3, 27, 9, 0, 0), 1, &due, NULL), MD_OK);
+	assert_int_equal(due, utc_time(2026, 3, 30, 21, 59, 59));
 	/* Friday 10-23 CEST; Monday 10-26 is CET (UTC+1). */
-	assert_int_equal(calendar_add_workdays(cal, "Europe/Berlin", utc(2026, 10, 23, 8, 0, 0),
-	    1, &due, NULL), MD_OK);
-	assert_int_equal(due, utc(2026, 10, 26, 22, 59, 59));
+	assert_int_equal(calendar_add_workdays(cal, "Europe/Berlin",
+	    utc_time(2026, 10, 23, 8, 0, 0), 1, &due, NULL), MD_OK);
+	assert_int_equal(due, utc_time(2026, 10, 26, 22, 59, 59));
 	/* The 23-hour and the 25-hour day end at the right second. */
 	assert_int_equal(calendar_end_of_day("Europe/Berlin", &d, &eod), MD_OK);
-	assert_int_equal(eod, utc(2026, 3, 29, 21, 59, 59));
+	assert_int_equal(eod, utc_time(2026, 3, 29, 21, 59, 59));
 	d.month = 10;
 	d.day = 25;
 	assert_int_equal(calendar_end_of_day("Europe/Berlin", &d, &eod), MD_OK);
-	assert_int_equal(eod, utc(2026, 10, 25, 22, 59, 59));
+	assert_int_equal(eod, utc_time(2026, 10, 25, 22, 59, 59));
 	/* 00:30 local on Monday 03-30 is still Sunday 22:30 UTC. */
 	assert_int_equal(calendar_workdays_between(cal, "Europe/Berlin",
-	    utc(2026, 3, 27, 9, 0, 0), utc(2026, 3, 29, 22, 30, 0), &count, NULL), MD_OK);
+	    utc_time(2026, 3, 27, 9, 0, 0), utc_time(2026, 3, 29, 22, 30, 0), &count, NULL),
+	    MD_OK);
 	assert_int_equal(count, 1);
 	assert_int_equal(calendar_workdays_between(cal, "UTC",
-	    utc(2026, 3, 27, 9, 0, 0), utc(2026, 3, 29, 22, 30, 0), &count, NULL), MD_OK);
+	    utc_time(2026, 3, 27, 9, 0, 0), utc_time(2026, 3, 29, 22, 30, 0), &count, NULL),
+	    MD_OK);
 	assert_int_equal(count, 0);
 }
 
@@ -369,7 +313,7 @@ test_tz_is_restored(void **state)
 	struct calendar_date d;
 	time_t due;
 	struct tm tm;
-	time_t t = utc(2026, 7, 1, 12, 0, 0);
+	time_t t = utc_time(2026, 7, 1, 12, 0, 0);
 
 	assert_int_equal(setenv("TZ", "America/New_York", 1), 0);
 	tzset();
@@ -399,7 +343,7 @@ test_bad_arguments(void **state)
 	    "CST-8" };
 	struct calendar_date d;
 	struct calendar_day info;
-	time_t due = 12345, t = sh(2026, 6, 1, 9, 0);
+	time_t due = 12345, t = sh_time(2026, 6, 1, 9, 0);
 	long count;
 	size_t i;
 
@@ -415,10 +359,10 @@ test_bad_arguments(void **state)
 	    NULL), MD_ERR_INPUT);
 	assert_int_equal(calendar_add_workdays(cal, SH, t, CALENDAR_MAX_WORKDAYS, &due,
 	    NULL), MD_OK);
-	assert_true(due > utc(2040, 1, 1, 0, 0, 0));
+	assert_true(due > utc_time(2040, 1, 1, 0, 0, 0));
 	assert_int_equal(calendar_add_workdays(cal, SH, (time_t)INT64_MAX, 1, &due, NULL),
 	    MD_ERR_INPUT);
-	assert_int_equal(calendar_workdays_between(cal, SH, t, utc(2400, 1, 1, 0, 0, 0),
+	assert_int_equal(calendar_workdays_between(cal, SH, t, utc_time(2400, 1, 1, 0, 0, 0),
 	    &count, NULL), MD_ERR_LIMIT);
 	assert_int_equal(calendar_day_info(cal, 2026, 2, 29, &info), MD_ERR_INPUT);
 	assert_int_equal(calendar_day_info(cal, 2026, 13, 1, &info), MD_ERR_INPUT);
@@ -602,11 +546,11 @@ test_null_calendar_counts_weekends(void **state)
 	assert_int_equal(info.kind, CALENDAR_WEEKEND);
 	assert_int_equal(info.covered, 0);
 	/* Saturday 10-03: Monday 10-05 is day 1, Tuesday 10-06 day 2. */
-	assert_int_equal(calendar_add_workdays(NULL, SH, sh(2026, 10, 3, 10, 0), 2, &due,
+	assert_int_equal(calendar_add_workdays(NULL, SH, sh_time(2026, 10, 3, 10, 0), 2, &due,
 	    &unc), MD_OK);
 	assert_int_equal(due, sh_eod(2026, 10, 6));
 	assert_int_equal(unc, 2026);
-	assert_int_equal(calendar_workdays_between(NULL, SH, sh(2026, 10, 3, 10, 0), due,
+	assert_int_equal(calendar_workdays_between(NULL, SH, sh_time(2026, 10, 3, 10, 0), due,
 	    &count, &unc), MD_OK);
 	assert_int_equal(count, 2);
 	assert_int_equal(calendar_warn_uncovered(NULL, 2026), 0);
@@ -715,29 +659,29 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_shipped_calendar_coverage,
-		    setup_shipped, teardown_cal),
+		    testcal_state_setup, testcal_state_teardown),
 		cmocka_unit_test_setup_teardown(test_makeup_workdays,
-		    setup_shipped, teardown_cal),
+		    testcal_state_setup, testcal_state_teardown),
 		cmocka_unit_test_setup_teardown(test_national_day_across_weekend,
-		    setup_shipped, teardown_cal),
+		    testcal_state_setup, testcal_state_teardown),
 		cmocka_unit_test_setup_teardown(test_whole_year_2026,
-		    setup_shipped, teardown_cal),
+		    testcal_state_setup, testcal_state_teardown),
 		cmocka_unit_test_setup_teardown(test_review_registered_on_holiday,
-		    setup_shipped, teardown_cal),
+		    testcal_state_setup, testcal_state_teardown),
 		cmocka_unit_test_setup_teardown(test_spring_festival,
-		    setup_shipped, teardown_cal),
+		    testcal_state_setup, testcal_state_teardown),
 		cmocka_unit_test_setup_teardown(test_major_across_national_day,
-		    setup_shipped, teardown_cal),
+		    testcal_state_setup, testcal_state_teardown),
 		cmocka_unit_test_setup_teardown(test_year_boundary_without_calendar,
-		    setup_shipped, teardown_cal),
+		    testcal_state_setup, testcal_state_teardown),
 		cmocka_unit_test_setup_teardown(test_timezone_edge_saturday_in_shanghai,
-		    setup_shipped, teardown_cal),
+		    testcal_state_setup, testcal_state_teardown),
 		cmocka_unit_test_setup_teardown(test_dst_zone_berlin,
-		    setup_shipped, teardown_cal),
+		    testcal_state_setup, testcal_state_teardown),
 		cmocka_unit_test_setup_teardown(test_tz_is_restored,
-		    setup_shipped, teardown_cal),
+		    testcal_state_setup, testcal_state_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_arguments,
-		    setup_shipped, teardown_cal),
+		    testcal_state_setup, testcal_state_teardown),
 		cmocka_unit_test(test_parse_errors_with_line_numbers),
 		cmocka_unit_test(test_overlap_and_contradiction),
 		cmocka_unit_test(test_lexical_details),

@@ -14,50 +14,11 @@
 #include "db.h"
 #include "log.h"
 #include "msgstore.h"
-
-struct fixture {
-	char dir[64];
-	char path[128];
-	struct db *db;
-};
-
-static int
-setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (f == NULL)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_case.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/md.db", f->dir);
-	if (db_open(f->path, &f->db) != MD_OK)
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-	char p[160];
-
-	db_close(f->db);
-	unlink(f->path);
-	snprintf(p, sizeof(p), "%s-wal", f->path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", f->path);
-	unlink(p);
-	assert_int_equal(rmdir(f->dir), 0);
-	free(f);
-	return 0;
-}
+#include "testenv.h"
 
 /* Register one case in its own transaction; returns the number in num. */
 static int64_t
-create(struct fixture *f, const char *prefix, int year, const char *subject, char *num)
+create(struct testdb *f, const char *prefix, int year, const char *subject, char *num)
 {
 	struct case_new in = {
 		.prefix = prefix, .year = year, .subject = subject, .text = "正文",
@@ -94,7 +55,7 @@ test_number_format(void **state)
 static void
 test_per_year_numbering(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	char num[CASE_NUMBER_MAX];
 	struct case_new in = { .prefix = "MD", .year = 2026 };
 
@@ -137,7 +98,7 @@ test_per_year_numbering(void **state)
 static void
 test_find_and_events(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	char num[CASE_NUMBER_MAX];
 	struct case_record *c;
 	struct case_full *full;
@@ -193,7 +154,7 @@ test_find_and_events(void **state)
 static void
 test_load_with_messages(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct case_new in = { .prefix = "MD", .year = 2026, .subject = "s",
 	    .submitted_at = 10, .actor = "intake" };
 	struct message msg = { .subject = "求助", .from_addr = "li@163.com", .from_name = "李四",
@@ -233,7 +194,7 @@ test_load_with_messages(void **state)
 static void
 test_list_filters(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct case_filter filt = { 0 };
 	struct case_record *v;
 	char num[CASE_NUMBER_MAX];
@@ -323,7 +284,7 @@ test_width_and_sanitize(void **state)
 static void
 test_cli_list_and_show(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct md_config cfg = { 0 };
 	struct case_new in = {
 		.prefix = "MD", .year = 2026, .subject = "关于社保补贴的咨询",
@@ -391,12 +352,12 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_number_format),
-		cmocka_unit_test_setup_teardown(test_per_year_numbering, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_find_and_events, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_load_with_messages, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_list_filters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_per_year_numbering, testdb_state_setup, testdb_state_teardown),
+		cmocka_unit_test_setup_teardown(test_find_and_events, testdb_state_setup, testdb_state_teardown),
+		cmocka_unit_test_setup_teardown(test_load_with_messages, testdb_state_setup, testdb_state_teardown),
+		cmocka_unit_test_setup_teardown(test_list_filters, testdb_state_setup, testdb_state_teardown),
 		cmocka_unit_test(test_width_and_sanitize),
-		cmocka_unit_test_setup_teardown(test_cli_list_and_show, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cli_list_and_show, testdb_state_setup, testdb_state_teardown),
 	};
 
 	log_init("test_case", 1, LOG_LEVEL_ERROR);

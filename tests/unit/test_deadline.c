@@ -9,58 +9,9 @@
 #include <cmocka.h>
 
 #include "deadline.h"
+#include "testenv.h"
 
 #define SH	"Asia/Shanghai"
-
-static int
-setup_shipped(void **state)
-{
-	struct calendar *cal = NULL;
-	char path[4096];
-	const char *top = getenv("MD_TOP_SRCDIR");
-
-	if (top == NULL || *top == '\0')
-		top = MD_TEST_SRCDIR;
-	snprintf(path, sizeof(path), "%s/contrib/calendar", top);
-	if (calendar_load_dir(path, stderr, &cal) != MD_OK)
-		return -1;
-	*state = cal;
-	return 0;
-}
-
-static int
-teardown_cal(void **state)
-{
-	calendar_free(*state);
-	return 0;
-}
-
-static time_t
-utc(int y, int mo, int d, int h, int mi, int s)
-{
-	struct tm tm;
-
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = s;
-	return timegm(&tm);
-}
-
-static time_t
-sh(int y, int mo, int d, int h, int mi)
-{
-	return utc(y, mo, d, h, mi, 0) - 8 * 3600;
-}
-
-static time_t
-sh_eod(int y, int mo, int d)
-{
-	return utc(y, mo, d, 23, 59, 59) - 8 * 3600;
-}
 
 static void
 test_article_figures(void **state)
@@ -97,11 +48,11 @@ static void
 test_due_dates_2026(void **state)
 {
 	struct calendar *cal = *state;
-	time_t due = 0, accepted = sh(2026, 9, 30, 10, 0);
+	time_t due = 0, accepted = sh_time(2026, 9, 30, 10, 0);
 	int unc = -1;
 
-	assert_int_equal(deadline_due(cal, SH, DEADLINE_REVIEW, sh(2026, 10, 3, 10, 0), &due,
-	    &unc), MD_OK);
+	assert_int_equal(deadline_due(cal, SH, DEADLINE_REVIEW, sh_time(2026, 10, 3, 10, 0),
+	    &due, &unc), MD_OK);
 	assert_int_equal(due, sh_eod(2026, 10, 9));
 	assert_int_equal(unc, 0);
 	/* Accepted the day before National Day: the simple case is due on make-up Saturday. */
@@ -115,12 +66,12 @@ test_due_dates_2026(void **state)
 	assert_int_equal(deadline_extend(cal, SH, sh_eod(2026, 10, 22), 15, &due, NULL),
 	    MD_OK);
 	assert_int_equal(due, sh_eod(2026, 11, 12));
-	assert_int_equal(deadline_due(cal, SH, DEADLINE_REHANDLING, sh(2026, 4, 30, 17, 0),
+	assert_int_equal(deadline_due(cal, SH, DEADLINE_REHANDLING, sh_time(2026, 4, 30, 17, 0),
 	    &due, NULL), MD_OK);
 	assert_int_equal(due, sh_eod(2026, 5, 8));
 	/* Completed on New Year's Eve: 2027 has no calendar yet. */
-	assert_int_equal(deadline_due(cal, SH, DEADLINE_RESULT_NOTICE, sh(2026, 12, 31, 18, 0),
-	    &due, &unc), MD_OK);
+	assert_int_equal(deadline_due(cal, SH, DEADLINE_RESULT_NOTICE,
+	    sh_time(2026, 12, 31, 18, 0), &due, &unc), MD_OK);
 	assert_int_equal(due, sh_eod(2027, 1, 1));
 	assert_int_equal(unc, 2027);
 	due = 7;
@@ -163,7 +114,7 @@ static void
 test_format_time_zone(void **state)
 {
 	struct buf b;
-	time_t t = utc(2026, 11, 27, 23, 30, 0);
+	time_t t = utc_time(2026, 11, 27, 23, 30, 0);
 
 	(void)state;
 	buf_init(&b, 256);
@@ -203,7 +154,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_article_figures),
 		cmocka_unit_test_setup_teardown(test_due_dates_2026,
-		    setup_shipped, teardown_cal),
+		    testcal_state_setup, testcal_state_teardown),
 		cmocka_unit_test(test_format_languages),
 		cmocka_unit_test(test_format_time_zone),
 		cmocka_unit_test(test_format_errors_leave_buffer),

@@ -13,11 +13,10 @@
 #include "db.h"
 #include "log.h"
 #include "member.h"
+#include "testenv.h"
 
 struct fixture {
-	char dir[64];
-	char path[128];
-	struct db *db;
+	struct testdb t;
 	char *errtext;
 	size_t errlen;
 	FILE *errors;
@@ -28,36 +27,22 @@ setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 
-	if (f == NULL)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_member.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/md.db", f->dir);
-	if (db_open(f->path, &f->db) != MD_OK)
+	*state = f;
+	if (f == NULL || testdb_setup(&f->t, "test_member") != 0)
 		return -1;
 	f->errors = open_memstream(&f->errtext, &f->errlen);
-	*state = f;
-	return 0;
+	return f->errors ? 0 : -1;
 }
 
 static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char p[160];
 
-	db_close(f->db);
 	fclose(f->errors);
 	free(f->errtext);
-	unlink(f->path);
-	snprintf(p, sizeof(p), "%s-wal", f->path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", f->path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/members.csv", f->dir);
-	unlink(p);
-	assert_int_equal(rmdir(f->dir), 0);
+	testdb_unlink(&f->t, "members.csv");
+	assert_int_equal(testdb_teardown(&f->t), 0);
 	free(f);
 	return 0;
 }
@@ -73,7 +58,7 @@ errors_text(struct fixture *f)
 static enum md_err
 import(struct fixture *f, const char *csv, struct member_import_result *res)
 {
-	return member_import_csv_mem(f->db, "members.csv", csv, strlen(csv), 1000, f->errors,
+	return member_import_csv_mem(f->t.db, "members.csv", csv, strlen(csv), 1000, f->errors,
 	    res);
 }
 
@@ -135,7 +120,7 @@ test_import_bom_quotes_chinese(void **state)
 	assert_int_equal(res.updated, 0);
 	assert_int_equal(res.skipped, 0);
 
-	assert_int_equal(member_find_by_address(f->db, "LISI@qq.com", &m), MD_OK);
+	assert_int_equal(member_find_by_address(f->t.db, "LISI@qq.com", &m), MD_OK);
 	assert_int_equal(m->kind, MEMBER_UNIT);
 	assert_string_equal(m->name, "李四");
 	assert_string_equal(m->unit_name, "华兴贸易有限公司, 深圳分公司");
@@ -146,14 +131,14 @@ test_import_bom_quotes_chinese(void **state)
 	assert_int_equal(m->created_at, 1000);
 	member_free(m);
 
-	assert_int_equal(member_find_by_address(f->db, "wang5@126.com", &m), MD_OK);
+	assert_int_equal(member_find_by_address(f->t.db, "wang5@126.com", &m), MD_OK);
 	assert_int_equal(m->kind, MEMBER_INDIVIDUAL);
 	assert_string_equal(m->name, "王 \"小\" 五");
 	assert_string_equal(m->unit_name, "");
 	assert_int_equal(m->n_addresses, 2);
 	member_free(m);
 
-	assert_int_equal(member_find_by_address(f->db, "nobody@qq.com", &m), MD_ERR_NOTFOUND);
+	assert_int_equal(member_find_by_address(f->t.db, "nobody@qq.com", &m), MD_ERR_NOTFOUND);
 	assert_null(m);
 }
 
@@ -191,7 +176,7 @@ test_bad_rows_reported_good_rows_kept(void **state)
 	    "members.csv:9: field 2 is not valid UTF-8 (save the file as CSV UTF-8)\n"
 	    "members.csv:10: row has 8 fields, the header has 6\n"
 	    "members.csv:11: unexpected text after a closing quote\n");
-	assert_int_equal(member_list(f->db, &v, &n), MD_OK);
+	assert_int_equal(member_list(f->t.db, &v, &n), MD_OK);
 	assert_int_equal(n, 2);
 	assert_string_equal(v[0].name, "赵六");
 	assert_string_equal(v[0].addresses[0], "zhao6@qq.com");
@@ -212,7 +197,7 @@ test_reimport_updates_by_address(void **state)
 	    "unit,Alice,Acme,alice@acme.cn,111\n"
 	    "individual,Bob,,bob@b.cn,\n", &res), MD_OK);
 	assert_int_equal(res.imported, 2);
-	assert_int_equal(member_find_by_address(f->db, "alice@acme.cn", &m), MD_OK);
+	assert_int_equal(member_find_by_address(f->t.db, "alice@acme.cn", &m), MD_OK);
 	id = m->id;
 	member_free(m);
 
@@ -221,7 +206,7 @@ test_reimport_updates_by_address(void **state)
 	    "222,\"ALICE@acme.cn alice2@acme.cn\",Alice Li,unit,Acme Ltd\n", &res), MD_OK);
 	assert_int_equal(res.imported, 0);
 	assert_int_equal(res.updated, 1);
-	assert_int_equal(member_find_by_address(f->db, "alice2@acme.cn", &m), MD_OK);
+	assert_int_equal(member_find_by_address(f->t.db, "alice2@acme.cn", &m), MD_OK);
 	assert_int_equal(m->id, id);
 	assert_string_equal(m->name, "Alice Li");
 	assert_string_equal(m->unit_name, "Acme Ltd");
@@ -235,7 +220,7 @@ test_reimport_updates_by_address(void **state)
 	assert_int_equal(res.skipped, 1);
 	assert_non_null(strstr(errors_text(f), "members.csv:2: addresses belong to different"));
 
-	assert_int_equal(member_list(f->db, &v, &n), MD_OK);
+	assert_int_equal(member_list(f->t.db, &v, &n), MD_OK);
 	assert_int_equal(n, 2);
 	member_list_free(v, n);
 }
@@ -253,7 +238,7 @@ test_header_problems(void **state)
 	assert_int_equal(import(f, "", &res), MD_ERR_INPUT);
 	assert_int_equal(import(f, "kind,name,email,邮箱\n", &res), MD_ERR_INPUT);
 	assert_non_null(strstr(errors_text(f), "column addresses appears twice"));
-	assert_int_equal(member_list(f->db, &v, &n), MD_OK);
+	assert_int_equal(member_list(f->t.db, &v, &n), MD_OK);
 	assert_int_equal(n, 0);
 	assert_null(v);
 }
@@ -281,25 +266,25 @@ test_import_file_and_transaction_rule(void **state)
 	int64_t id;
 	FILE *fp;
 
-	snprintf(p, sizeof(p), "%s/members.csv", f->dir);
-	assert_int_equal(member_import_csv(f->db, p, 5, f->errors, &res), MD_ERR_IO);
+	snprintf(p, sizeof(p), "%s/members.csv", f->t.dir);
+	assert_int_equal(member_import_csv(f->t.db, p, 5, f->errors, &res), MD_ERR_IO);
 	fp = fopen(p, "w");
 	assert_non_null(fp);
 	fputs("kind,name,addresses\n个人,陈,chen@qq.com\n", fp);
 	fclose(fp);
-	assert_int_equal(db_begin(f->db), MD_OK);
-	assert_int_equal(member_import_csv(f->db, p, 5, f->errors, &res), MD_ERR_STATE);
-	assert_int_equal(db_rollback(f->db), MD_OK);
-	assert_int_equal(member_import_csv(f->db, p, 5, f->errors, &res), MD_OK);
+	assert_int_equal(db_begin(f->t.db), MD_OK);
+	assert_int_equal(member_import_csv(f->t.db, p, 5, f->errors, &res), MD_ERR_STATE);
+	assert_int_equal(db_rollback(f->t.db), MD_OK);
+	assert_int_equal(member_import_csv(f->t.db, p, 5, f->errors, &res), MD_OK);
 	assert_int_equal(res.imported, 1);
-	assert_int_equal(member_find_by_address(f->db, "chen@qq.com", &m), MD_OK);
+	assert_int_equal(member_find_by_address(f->t.db, "chen@qq.com", &m), MD_OK);
 	id = m->id;
 	member_free(m);
-	assert_int_equal(member_get(f->db, id, &m), MD_OK);
+	assert_int_equal(member_get(f->t.db, id, &m), MD_OK);
 	assert_string_equal(m->name, "陈");
 	assert_int_equal(m->kind, MEMBER_INDIVIDUAL);
 	member_free(m);
-	assert_int_equal(member_get(f->db, 424242, &m), MD_ERR_NOTFOUND);
+	assert_int_equal(member_get(f->t.db, 424242, &m), MD_ERR_NOTFOUND);
 }
 
 /* Run a cli_* command with stdout sent to a temporary file; returns what it printed. */
@@ -343,14 +328,14 @@ test_cli_import_and_list(void **state)
 	FILE *fp;
 	int status;
 
-	snprintf(p, sizeof(p), "%s/members.csv", f->dir);
+	snprintf(p, sizeof(p), "%s/members.csv", f->t.dir);
 	fp = fopen(p, "w");
 	assert_non_null(fp);
 	fputs("kind,name,unit_name,addresses,phone\r\n"
 	    "单位,李四,华兴公司,lisi@qq.com,0755\r\n"
 	    "individual,Bob,,bob@b.cn;bob2@b.cn,\r\n", fp);
 	fclose(fp);
-	cfg.database = f->path;
+	cfg.database = f->t.path;
 	cfg.language = "en";
 	out = capture(cli_member, 3, import_argv, &cfg, &status);
 	assert_int_equal(status, 0);

@@ -12,59 +12,7 @@
 #include "log.h"
 #include "message.h"
 #include "msgstore.h"
-
-struct fixture {
-	char dir[64];
-	char path[128];
-	struct db *db;
-};
-
-static int
-setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (f == NULL)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_msgstore.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/md.db", f->dir);
-	if (db_open(f->path, &f->db) != MD_OK)
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-	char p[160];
-
-	db_close(f->db);
-	unlink(f->path);
-	snprintf(p, sizeof(p), "%s-wal", f->path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", f->path);
-	unlink(p);
-	assert_int_equal(rmdir(f->dir), 0);
-	free(f);
-	return 0;
-}
-
-static long long
-query_int(struct db *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	assert_int_equal(db_prepare(db, sql, &st), MD_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
+#include "testenv.h"
 
 static void
 test_sha256_known_vector(void **state)
@@ -80,7 +28,7 @@ test_sha256_known_vector(void **state)
 static void
 test_insert_and_find(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	static const char raw[] = "Message-ID: <a1@qq.com>\r\nSubject: =?UTF-8?B?5ZKo6K+i?=\r\n"
 	    "\r\nbody\0with NUL\r\n";
 	unsigned char pdf[] = { '%', 'P', 'D', 'F', 0, 1, 2 };
@@ -130,13 +78,13 @@ test_insert_and_find(void **state)
 	free(back);
 	assert_int_equal(msgstore_get_raw(f->db, id + 100, &back, &len), MD_ERR_NOTFOUND);
 
-	assert_int_equal(query_int(f->db, "SELECT count(*) FROM attachments"), 2);
-	assert_int_equal(query_int(f->db, "SELECT length(data) FROM attachments"
+	assert_int_equal(testdb_int(f->db, "SELECT count(*) FROM attachments"), 2);
+	assert_int_equal(testdb_int(f->db, "SELECT length(data) FROM attachments"
 	    " WHERE filename = '合同.pdf'"), sizeof(pdf));
-	assert_int_equal(query_int(f->db, "SELECT data IS NULL FROM attachments"
+	assert_int_equal(testdb_int(f->db, "SELECT data IS NULL FROM attachments"
 	    " WHERE filename = 'huge.zip'"), 1);
-	assert_int_equal(query_int(f->db, "SELECT date FROM messages"), 1767225600);
-	assert_int_equal(query_int(f->db, "SELECT direction = 'in' AND case_id IS NULL"
+	assert_int_equal(testdb_int(f->db, "SELECT date FROM messages"), 1767225600);
+	assert_int_equal(testdb_int(f->db, "SELECT direction = 'in' AND case_id IS NULL"
 	    " AND from_addr = 'zhang@qq.com' AND subject = '咨询' FROM messages"), 1);
 
 	/* The same UID again is a duplicate; the same bytes under a new UID are not refused. */
@@ -151,7 +99,7 @@ test_insert_and_find(void **state)
 static void
 test_unparsed_outgoing_and_transactions(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct msgstore_new in = {
 		.raw = "garbage", .raw_len = 7, .received_at = 5,
 	};
@@ -168,9 +116,9 @@ test_unparsed_outgoing_and_transactions(void **state)
 	assert_int_equal(msgstore_insert(f->db, &out, &b), MD_OK);
 	assert_int_equal(msgstore_insert(f->db, &out, &c), MD_OK);
 	assert_true(b != c);
-	assert_int_equal(query_int(f->db, "SELECT count(*) FROM messages WHERE direction = 'out'"),
+	assert_int_equal(testdb_int(f->db, "SELECT count(*) FROM messages WHERE direction = 'out'"),
 	    2);
-	assert_int_equal(query_int(f->db, "SELECT count(*) FROM messages WHERE message_id IS NULL"
+	assert_int_equal(testdb_int(f->db, "SELECT count(*) FROM messages WHERE message_id IS NULL"
 	    " AND text = '' AND from_addr IS NULL"), 3);
 
 	/* Inside the caller's transaction, a rollback takes the message back. */
@@ -188,7 +136,7 @@ test_unparsed_outgoing_and_transactions(void **state)
 static void
 test_set_case(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct msgstore_new in = { .raw = "x", .raw_len = 1, .received_at = 1 };
 	int64_t id;
 
@@ -197,7 +145,7 @@ test_set_case(void **state)
 	    " submitted_at, created_at, updated_at) VALUES (5, 'MD-2026-0001', 'MD', 2026, 1,"
 	    " 0, 0, 0)"), MD_OK);
 	assert_int_equal(msgstore_set_case(f->db, id, 5), MD_OK);
-	assert_int_equal(query_int(f->db, "SELECT case_id FROM messages"), 5);
+	assert_int_equal(testdb_int(f->db, "SELECT case_id FROM messages"), 5);
 	assert_int_equal(msgstore_set_case(f->db, id + 1, 5), MD_ERR_NOTFOUND);
 	/* A case that does not exist is refused by the foreign key. */
 	assert_int_equal(msgstore_set_case(f->db, id, 6), MD_ERR_DB);
@@ -206,7 +154,7 @@ test_set_case(void **state)
 static void
 test_mailbox_state(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct mailbox_state ms = { 0 }, got;
 
 	assert_int_equal(msgstore_mailbox_get(f->db, "INBOX", &got), MD_ERR_NOTFOUND);
@@ -223,7 +171,7 @@ test_mailbox_state(void **state)
 	assert_int_equal(msgstore_mailbox_get(f->db, "INBOX", &got), MD_OK);
 	assert_int_equal(got.last_uid, 4294967295u);
 	assert_int_equal(msgstore_mailbox_get(f->db, "Sent", &got), MD_ERR_NOTFOUND);
-	assert_int_equal(query_int(f->db, "SELECT count(*) FROM mailbox_state"), 1);
+	assert_int_equal(testdb_int(f->db, "SELECT count(*) FROM mailbox_state"), 1);
 }
 
 int
@@ -231,11 +179,11 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sha256_known_vector),
-		cmocka_unit_test_setup_teardown(test_insert_and_find, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unparsed_outgoing_and_transactions, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_set_case, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mailbox_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_insert_and_find, testdb_state_setup, testdb_state_teardown),
+		cmocka_unit_test_setup_teardown(test_unparsed_outgoing_and_transactions, testdb_state_setup,
+		    testdb_state_teardown),
+		cmocka_unit_test_setup_teardown(test_set_case, testdb_state_setup, testdb_state_teardown),
+		cmocka_unit_test_setup_teardown(test_mailbox_state, testdb_state_setup, testdb_state_teardown),
 	};
 
 	log_init("test_msgstore", 1, LOG_LEVEL_ERROR);

@@ -11,52 +11,13 @@
 #include "db.h"
 #include "log.h"
 #include "outbox.h"
-
-struct fixture {
-	char dir[64];
-	char path[128];
-	struct db *db;
-};
-
-static int
-setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (f == NULL)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_outbox.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/md.db", f->dir);
-	if (db_open(f->path, &f->db) != MD_OK)
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-	char p[160];
-
-	db_close(f->db);
-	unlink(f->path);
-	snprintf(p, sizeof(p), "%s-wal", f->path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", f->path);
-	unlink(p);
-	assert_int_equal(rmdir(f->dir), 0);
-	free(f);
-	return 0;
-}
+#include "testenv.h"
 
 static const char notice[] = "From: chamber@example.cn\r\nTo: a@qq.com\r\n"
     "Subject: =?UTF-8?B?5Zue5omn?=\r\n\r\n您的诉求已登记。\r\n";
 
 static enum md_err
-queue(struct fixture *f, const char *msgid, const char *rcpt, time_t now, int64_t *id)
+queue(struct testdb *f, const char *msgid, const char *rcpt, time_t now, int64_t *id)
 {
 	struct outbox_new in = {
 		.kind = "ack", .message_id = msgid, .mail_from = "chamber@example.cn",
@@ -76,7 +37,7 @@ queue(struct fixture *f, const char *msgid, const char *rcpt, time_t now, int64_
 static void
 test_queue_validation(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct outbox_new in = {
 		.kind = "ack", .message_id = "m1@example.cn", .mail_from = "chamber@example.cn",
 		.rcpt = "a@qq.com", .data = notice, .len = sizeof(notice) - 1,
@@ -113,7 +74,7 @@ test_queue_validation(void **state)
 static void
 test_order_retry_and_fail(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct outbox_item *it;
 	struct outbox_counts c;
 	int64_t a, b, z;
@@ -177,7 +138,7 @@ test_order_retry_and_fail(void **state)
 static void
 test_long_error_is_cut_on_a_character(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *f = *state;
 	struct outbox_item *it;
 	char err[3001];
 	int64_t a;
@@ -200,10 +161,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_queue_validation, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_order_retry_and_fail, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_long_error_is_cut_on_a_character, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(test_queue_validation, testdb_state_setup, testdb_state_teardown),
+		cmocka_unit_test_setup_teardown(test_order_retry_and_fail, testdb_state_setup, testdb_state_teardown),
+		cmocka_unit_test_setup_teardown(test_long_error_is_cut_on_a_character, testdb_state_setup,
+		    testdb_state_teardown),
 	};
 
 	log_init("test_outbox", 1, LOG_LEVEL_ERROR);

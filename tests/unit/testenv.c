@@ -20,7 +20,14 @@ testenv_srcdir(void)
 {
 	const char *s = getenv("MD_TOP_SRCDIR");
 
-	return s ? s : ".";
+	if (s != NULL && *s != '\0')
+		return s;
+#ifdef MD_TEST_SRCDIR
+	/* Lets a test binary run by hand from an out-of-tree build. */
+	return MD_TEST_SRCDIR;
+#else
+	return ".";
+#endif
 }
 
 /* A port nothing listens on: bind, read the port, close. */
@@ -97,15 +104,125 @@ testenv_teardown(struct testenv *env)
 long long
 testenv_count(struct testenv *env, const char *sql)
 {
+	return testdb_int(env->db, sql);
+}
+
+long long
+testdb_int(struct db *db, const char *sql)
+{
 	sqlite3_stmt *st;
 	long long n = -1;
 
-	if (sqlite3_prepare_v2(db_handle(env->db), sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return n;
+}
+
+int
+testdb_setup(struct testdb *t, const char *prefix)
+{
+	memset(t, 0, sizeof(*t));
+	snprintf(t->dir, sizeof(t->dir), "/tmp/%s.XXXXXX", prefix);
+	if (mkdtemp(t->dir) == NULL)
+		return -1;
+	snprintf(t->path, sizeof(t->path), "%s/md.db", t->dir);
+	return db_open(t->path, &t->db) == MD_OK ? 0 : -1;
+}
+
+int
+testdb_state_setup(void **state)
+{
+	struct testdb *t = calloc(1, sizeof(*t));
+
+	*state = t;
+	if (t == NULL)
+		return -1;
+	return testdb_setup(t, "md-unit-db");
+}
+
+int
+testdb_state_teardown(void **state)
+{
+	struct testdb *t = *state;
+	int r;
+
+	if (t == NULL)
+		return -1;
+	r = testdb_teardown(t);
+	free(t);
+	*state = NULL;
+	return r;
+}
+
+void
+testdb_unlink(struct testdb *t, const char *name)
+{
+	char p[sizeof(t->dir) + 64];
+
+	snprintf(p, sizeof(p), "%s/%s", t->dir, name);
+	unlink(p);
+}
+
+int
+testdb_teardown(struct testdb *t)
+{
+	db_close(t->db);
+	t->db = NULL;
+	testdb_unlink(t, "md.db");
+	testdb_unlink(t, "md.db-wal");
+	testdb_unlink(t, "md.db-shm");
+	return rmdir(t->dir);
+}
+
+int
+testcal_state_setup(void **state)
+{
+	struct calendar *cal = NULL;
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/contrib/calendar", testenv_srcdir());
+	if (calendar_load_dir(path, stderr, &cal) != MD_OK)
+		return -1;
+	*state = cal;
+	return 0;
+}
+
+int
+testcal_state_teardown(void **state)
+{
+	calendar_free(*state);
+	*state = NULL;
+	return 0;
+}
+
+time_t
+utc_time(int y, int mo, int d, int h, int mi, int s)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = s;
+	return timegm(&tm);
+}
+
+time_t
+sh_time(int y, int mo, int d, int h, int mi)
+{
+	return utc_time(y, mo, d, h, mi, 0) - 8 * 3600;
+}
+
+time_t
+sh_eod(int y, int mo, int d)
+{
+	return utc_time(y, mo, d, 23, 59, 59) - 8 * 3600;
 }
 
 static void

@@ -10,6 +10,9 @@
 
 #include <sys/types.h>
 
+#include <time.h>
+
+#include "calendar.h"
 #include "config.h"
 #include "db.h"
 
@@ -28,11 +31,62 @@ struct testenv {
 int testenv_setup(struct testenv *env, int smtp_port, const char *extra);
 void testenv_teardown(struct testenv *env);
 
-/* The source tree (MD_TOP_SRCDIR, else "."). */
+/* The source tree: MD_TOP_SRCDIR, else MD_TEST_SRCDIR when compiled in, else ".". */
 const char *testenv_srcdir(void);
 
 /* One integer from a SQL query on the test database; -1 on error. */
 long long testenv_count(struct testenv *env, const char *sql);
+
+/*
+ * A database alone in a fresh directory, for module tests that need no
+ * configuration (case, member, message store, outbox).
+ */
+struct testdb {
+	char dir[64];
+	char path[128];             /* dir/md.db */
+	struct db *db;              /* owned */
+};
+
+/* Make /tmp/<prefix>.XXXXXX and open md.db in it. Returns 0 or -1. */
+int testdb_setup(struct testdb *t, const char *prefix);
+
+/*
+ * cmocka set-up and tear-down for tests whose state is a struct testdb
+ * (allocated by the set-up, freed by the tear-down). The tear-down fails
+ * when the test left a file in the directory.
+ */
+int testdb_state_setup(void **state);
+int testdb_state_teardown(void **state);
+
+/* Remove dir/name, a file the test wrote next to the database. */
+void testdb_unlink(struct testdb *t, const char *name);
+
+/*
+ * Close the database, remove it with its -wal and -shm files, then the
+ * directory. Returns 0, or -1 when the directory could not be removed
+ * (a test left a file behind).
+ */
+int testdb_teardown(struct testdb *t);
+
+/* One integer from a SQL query on db; -1 on error or when there is no row. */
+long long testdb_int(struct db *db, const char *sql);
+
+/*
+ * cmocka set-up and tear-down for tests whose state is the calendar shipped
+ * in contrib/calendar (a struct calendar *); the set-up fails, with the
+ * reason on stderr, when it does not load.
+ */
+int testcal_state_setup(void **state);
+int testcal_state_teardown(void **state);
+
+/* UTC time of a civil date and time (timegm). */
+time_t utc_time(int y, int mo, int d, int h, int mi, int s);
+
+/* A time on a Shanghai local date (UTC+8, no DST since 1991). */
+time_t sh_time(int y, int mo, int d, int h, int mi);
+
+/* The last second of a Shanghai local day. */
+time_t sh_eod(int y, int mo, int d);
 
 struct test_sink {
 	pid_t pid;
