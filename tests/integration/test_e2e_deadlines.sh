@@ -179,6 +179,13 @@ n1=$(count_of leader1 "逾期督办")
 
 grep -q "MEMBERDESK_NOW is set" "$WORK/daemon.log" && pass "the fixed clock is logged as a warning" ||
     fail "the fixed clock is logged as a warning"
+if MEMBERDESK_NOW="next tuesday" "$MEMBERDESKD" -c "$CONF" --once 2>"$WORK/bad-now.log"; then
+	fail "an unparsable MEMBERDESK_NOW stops the daemon"
+else
+	grep -q "MEMBERDESK_NOW" "$WORK/bad-now.log" &&
+	    pass "an unparsable MEMBERDESK_NOW stops the daemon, saying why" ||
+	    fail "an unparsable MEMBERDESK_NOW stops the daemon, saying why" "$(cat "$WORK/bad-now.log")"
+fi
 n=$(e2e_sql "SELECT count(*) FROM outbox WHERE status <> 'sent'")
 [ "$n" = 0 ] && pass "every notice sent" || fail "every notice sent" "$n left"
 e2e_finish
