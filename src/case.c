@@ -12,6 +12,7 @@
 
 #include "case.h"
 #include "db.h"
+#include "dbstmt.h"
 
 static const char *const channels[] = {
 	"email", "visit", "meeting", "walk-in", "phone", "online"
@@ -87,15 +88,6 @@ next_seq(struct db *db, const char *prefix, int year, int *seq)
 	return err;
 }
 
-static void
-bind_text_or_null(sqlite3_stmt *st, int col, const char *s)
-{
-	if (s)
-		sqlite3_bind_text(st, col, s, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, col);
-}
-
 enum md_err
 case_create(struct db *db, const struct case_new *in, time_t now, int64_t *id, char *number)
 {
@@ -130,7 +122,7 @@ case_create(struct db *db, const struct case_new *in, time_t now, int64_t *id, c
 	sqlite3_bind_text(st, 5, in->subject ? in->subject : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, in->text ? in->text : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, in->type ? in->type : "other", -1, SQLITE_STATIC);
-	bind_text_or_null(st, 8, in->tier);
+	dbstmt_bind_text(st, 8, in->tier);
 	sqlite3_bind_text(st, 9, channel, -1, SQLITE_STATIC);
 	if (in->member_id)
 		sqlite3_bind_int64(st, 10, in->member_id);
@@ -140,8 +132,8 @@ case_create(struct db *db, const struct case_new *in, time_t now, int64_t *id, c
 	    SQLITE_STATIC);
 	sqlite3_bind_text(st, 12, in->requester_unit ? in->requester_unit : "", -1,
 	    SQLITE_STATIC);
-	bind_text_or_null(st, 13, in->requester_email);
-	bind_text_or_null(st, 14, in->requester_phone);
+	dbstmt_bind_text(st, 13, in->requester_email);
+	dbstmt_bind_text(st, 14, in->requester_phone);
 	sqlite3_bind_int64(st, 15, (sqlite3_int64)in->submitted_at);
 	sqlite3_bind_int64(st, 16, (sqlite3_int64)now);
 	sqlite3_bind_int64(st, 17, (sqlite3_int64)now);
@@ -167,17 +159,14 @@ case_exists(struct db *db, int64_t case_id)
 {
 	sqlite3_stmt *st;
 	enum md_err err;
-	int rc;
 
 	err = db_prepare(db, "SELECT 1 FROM cases WHERE id = ?", &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, case_id);
-	rc = sqlite3_step(st);
+	err = dbstmt_row(db, st);
 	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE)
-		return MD_ERR_NOTFOUND;
-	return rc == SQLITE_ROW ? MD_OK : db_status(db, rc);
+	return err;
 }
 
 enum md_err
@@ -209,12 +198,9 @@ case_add_event_via(struct db *db, int64_t case_id, time_t at, const char *kind,
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)at);
 	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, actor ? actor : "", -1, SQLITE_STATIC);
-	bind_text_or_null(st, 5, detail);
-	if (message_id)
-		sqlite3_bind_int64(st, 6, message_id);
-	else
-		sqlite3_bind_null(st, 6);
-	bind_text_or_null(st, 7, via);
+	dbstmt_bind_text(st, 5, detail);
+	dbstmt_bind_id(st, 6, message_id);
+	dbstmt_bind_text(st, 7, via);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	err = db_status(db, rc);
@@ -228,7 +214,6 @@ case_set_status(struct db *db, int64_t case_id, const char *status, time_t now)
 {
 	sqlite3_stmt *st;
 	enum md_err err;
-	int rc;
 
 	err = db_prepare(db, "UPDATE cases SET status = ?, updated_at = ? WHERE id = ?", &st);
 	if (err)
@@ -236,12 +221,7 @@ case_set_status(struct db *db, int64_t case_id, const char *status, time_t now)
 	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
 	sqlite3_bind_int64(st, 3, case_id);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	err = db_status(db, rc);
-	if (err == MD_OK && sqlite3_changes(db_handle(db)) == 0)
-		err = MD_ERR_NOTFOUND;
-	return err;
+	return dbstmt_change(db, st);
 }
 
 #define CASE_COLUMNS "id, number, year, seq, subject, text, type, tier, status, channel," \
@@ -280,7 +260,6 @@ set_column(struct db *db, int64_t case_id, const char *column, int kind, int64_t
 	char sql[128];
 	sqlite3_stmt *st;
 	enum md_err err;
-	int rc;
 
 	snprintf(sql, sizeof(sql), "UPDATE cases SET %s = ?, updated_at = ? WHERE id = ?",
 	    column);
@@ -288,19 +267,14 @@ set_column(struct db *db, int64_t case_id, const char *column, int kind, int64_t
 	if (err)
 		return err;
 	if (kind == 't')
-		bind_text_or_null(st, 1, tv);
+		dbstmt_bind_text(st, 1, tv);
 	else if (iv == 0 && strcmp(column, "extended_count") != 0)
 		sqlite3_bind_null(st, 1);
 	else
 		sqlite3_bind_int64(st, 1, iv);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
 	sqlite3_bind_int64(st, 3, case_id);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	err = db_status(db, rc);
-	if (err == MD_OK && sqlite3_changes(db_handle(db)) == 0)
-		err = MD_ERR_NOTFOUND;
-	return err;
+	return dbstmt_change(db, st);
 }
 
 enum md_err
@@ -416,21 +390,14 @@ case_query_one(struct db *db, const char *sql, const char *text, int64_t id,
 	struct case_record *c = NULL;
 	sqlite3_stmt *st;
 	enum md_err err;
-	int rc;
 
 	*out = NULL;
-	err = db_prepare(db, sql, &st);
+	err = dbstmt_prepare_key(db, sql, text, id, &st);
 	if (err)
 		return err;
-	if (text)
-		sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		err = rc == SQLITE_DONE ? MD_ERR_NOTFOUND : db_status(db, rc);
+	err = dbstmt_row(db, st);
+	if (err)
 		goto out;
-	}
 	c = calloc(1, sizeof(*c));
 	if (c == NULL) {
 		err = MD_ERR_NOMEM;
@@ -480,15 +447,41 @@ grow(void **v, size_t n, size_t *cap, size_t sz)
 	return MD_OK;
 }
 
+/* Every row of st as a case record; finalizes st. */
+static enum md_err
+collect_cases(struct db *db, sqlite3_stmt *st, struct case_record **out, size_t *n)
+{
+	struct case_record *v = NULL;
+	size_t len = 0, cap = 0;
+	enum md_err err;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		err = grow((void **)&v, len, &cap, sizeof(*v));
+		if (err)
+			goto out;
+		err = case_from_row(st, &v[len++]);
+		if (err)
+			goto out;
+	}
+	err = db_status(db, rc);
+out:
+	sqlite3_finalize(st);
+	if (err) {
+		case_list_free(v, len);
+		return err;
+	}
+	*out = v;
+	*n = len;
+	return MD_OK;
+}
+
 enum md_err
 case_list(struct db *db, const struct case_filter *filter, struct case_record **out,
     size_t *n)
 {
-	struct case_record *v = NULL;
-	size_t len = 0, cap = 0;
 	sqlite3_stmt *st;
 	enum md_err err;
-	int rc;
 
 	*out = NULL;
 	*n = 0;
@@ -513,38 +506,18 @@ case_list(struct db *db, const struct case_filter *filter, struct case_record **
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 4, filter ? (sqlite3_int64)filter->overdue_at : 0);
-	bind_text_or_null(st, 1, filter ? filter->status : NULL);
+	dbstmt_bind_text(st, 1, filter ? filter->status : NULL);
 	sqlite3_bind_int(st, 2, filter ? filter->year : 0);
 	sqlite3_bind_int64(st, 3, filter && filter->limit && filter->limit <= INT64_MAX ?
 	    (sqlite3_int64)filter->limit : -1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		err = grow((void **)&v, len, &cap, sizeof(*v));
-		if (err)
-			goto out;
-		err = case_from_row(st, &v[len++]);
-		if (err)
-			goto out;
-	}
-	err = db_status(db, rc);
-out:
-	sqlite3_finalize(st);
-	if (err) {
-		case_list_free(v, len);
-		return err;
-	}
-	*out = v;
-	*n = len;
-	return MD_OK;
+	return collect_cases(db, st, out, n);
 }
 
 enum md_err
 case_list_joint(struct db *db, int64_t parent_id, struct case_record **out, size_t *n)
 {
-	struct case_record *v = NULL;
-	size_t len = 0, cap = 0;
 	sqlite3_stmt *st;
 	enum md_err err;
-	int rc;
 
 	*out = NULL;
 	*n = 0;
@@ -553,24 +526,7 @@ case_list_joint(struct db *db, int64_t parent_id, struct case_record **out, size
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, parent_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		err = grow((void **)&v, len, &cap, sizeof(*v));
-		if (err)
-			goto out;
-		err = case_from_row(st, &v[len++]);
-		if (err)
-			goto out;
-	}
-	err = db_status(db, rc);
-out:
-	sqlite3_finalize(st);
-	if (err) {
-		case_list_free(v, len);
-		return err;
-	}
-	*out = v;
-	*n = len;
-	return MD_OK;
+	return collect_cases(db, st, out, n);
 }
 
 static enum md_err

@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "db.h"
+#include "dbstmt.h"
 #include "log.h"
 #include "member.h"
 #include "utf8.h"
@@ -230,25 +231,14 @@ member_query_one(struct db *db, const char *sql, const char *text, int64_t id,
 	struct member *m = NULL;
 	sqlite3_stmt *st;
 	enum md_err err;
-	int rc;
 
 	*out = NULL;
-	err = db_prepare(db, sql, &st);
+	err = dbstmt_prepare_key(db, sql, text, id, &st);
 	if (err)
 		return err;
-	if (text)
-		sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		err = MD_ERR_NOTFOUND;
+	err = dbstmt_row(db, st);
+	if (err)
 		goto out;
-	}
-	if (rc != SQLITE_ROW) {
-		err = db_status(db, rc);
-		goto out;
-	}
 	m = calloc(1, sizeof(*m));
 	if (m == NULL) {
 		err = MD_ERR_NOMEM;

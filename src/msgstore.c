@@ -11,6 +11,7 @@
 #include <gnutls/gnutls.h>
 
 #include "db.h"
+#include "dbstmt.h"
 #include "msgstore.h"
 
 enum md_err
@@ -34,15 +35,11 @@ msgstore_sha256_hex(const void *raw, size_t len, char *out)
 static enum md_err
 find_id(struct db *db, sqlite3_stmt *st, int64_t *id)
 {
-	enum md_err err = MD_OK;
-	int rc;
+	enum md_err err;
 
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		if (id)
-			*id = sqlite3_column_int64(st, 0);
-	} else
-		err = rc == SQLITE_DONE ? MD_ERR_NOTFOUND : db_status(db, rc);
+	err = dbstmt_row(db, st);
+	if (err == MD_OK && id)
+		*id = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return err;
 }
@@ -90,15 +87,6 @@ msgstore_find_sha256(struct db *db, const char *sha256_hex, int64_t *id)
 		return err;
 	sqlite3_bind_text(st, 1, sha256_hex, -1, SQLITE_STATIC);
 	return find_id(db, st, id);
-}
-
-static void
-bind_text_or_null(sqlite3_stmt *st, int col, const char *s)
-{
-	if (s)
-		sqlite3_bind_text(st, col, s, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, col);
 }
 
 static enum md_err
@@ -149,10 +137,7 @@ insert_message(struct db *db, const struct msgstore_new *in, int64_t *id)
 	    " received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st);
 	if (err)
 		return err;
-	if (in->case_id)
-		sqlite3_bind_int64(st, 1, in->case_id);
-	else
-		sqlite3_bind_null(st, 1);
+	dbstmt_bind_id(st, 1, in->case_id);
 	if (in->mailbox) {
 		sqlite3_bind_text(st, 2, in->mailbox, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, in->uidvalidity);
@@ -162,13 +147,13 @@ insert_message(struct db *db, const struct msgstore_new *in, int64_t *id)
 		sqlite3_bind_null(st, 3);
 		sqlite3_bind_null(st, 4);
 	}
-	bind_text_or_null(st, 5, m ? m->message_id : NULL);
+	dbstmt_bind_text(st, 5, m ? m->message_id : NULL);
 	sqlite3_bind_text(st, 6, sha, -1, SQLITE_STATIC);
 	/* A zero-length blob must still be a blob, not NULL. */
 	sqlite3_bind_blob64(st, 7, in->raw_len ? (const void *)in->raw : "", in->raw_len,
 	    SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, m && m->subject ? m->subject : "", -1, SQLITE_STATIC);
-	bind_text_or_null(st, 9, m ? m->from_addr : NULL);
+	dbstmt_bind_text(st, 9, m ? m->from_addr : NULL);
 	sqlite3_bind_text(st, 10, m && m->from_name ? m->from_name : "", -1, SQLITE_STATIC);
 	if (m && m->date)
 		sqlite3_bind_int64(st, 11, (sqlite3_int64)m->date);
@@ -225,19 +210,13 @@ msgstore_set_case(struct db *db, int64_t message_id, int64_t case_id)
 {
 	sqlite3_stmt *st;
 	enum md_err err;
-	int rc;
 
 	err = db_prepare(db, "UPDATE messages SET case_id = ? WHERE id = ?", &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, case_id);
 	sqlite3_bind_int64(st, 2, message_id);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	err = db_status(db, rc);
-	if (err == MD_OK && sqlite3_changes(db_handle(db)) == 0)
-		err = MD_ERR_NOTFOUND;
-	return err;
+	return dbstmt_change(db, st);
 }
 
 enum md_err
@@ -247,7 +226,6 @@ msgstore_get_raw(struct db *db, int64_t id, char **raw, size_t *len)
 	const void *p;
 	enum md_err err;
 	size_t n;
-	int rc;
 
 	*raw = NULL;
 	*len = 0;
@@ -255,11 +233,9 @@ msgstore_get_raw(struct db *db, int64_t id, char **raw, size_t *len)
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		err = rc == SQLITE_DONE ? MD_ERR_NOTFOUND : db_status(db, rc);
+	err = dbstmt_row(db, st);
+	if (err)
 		goto out;
-	}
 	p = sqlite3_column_blob(st, 0);
 	n = (size_t)sqlite3_column_bytes(st, 0);
 	*raw = malloc(n + 1);
@@ -281,20 +257,18 @@ msgstore_mailbox_get(struct db *db, const char *mailbox, struct mailbox_state *m
 {
 	sqlite3_stmt *st;
 	enum md_err err;
-	int rc;
 
 	err = db_prepare(db, "SELECT uidvalidity, last_uid, last_poll_at FROM mailbox_state"
 	    " WHERE mailbox = ?", &st);
 	if (err)
 		return err;
 	sqlite3_bind_text(st, 1, mailbox, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	err = dbstmt_row(db, st);
+	if (err == MD_OK) {
 		ms->uidvalidity = (uint32_t)sqlite3_column_int64(st, 0);
 		ms->last_uid = (uint32_t)sqlite3_column_int64(st, 1);
 		ms->last_poll_at = (time_t)sqlite3_column_int64(st, 2);
-	} else
-		err = rc == SQLITE_DONE ? MD_ERR_NOTFOUND : db_status(db, rc);
+	}
 	sqlite3_finalize(st);
 	return err;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "dbstmt.h"
 #include "outbox.h"
 
 int
@@ -64,10 +65,7 @@ outbox_queue(struct db *db, const struct outbox_new *in, time_t now, int64_t *id
 	    " VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)", &st);
 	if (err)
 		return err;
-	if (in->case_id)
-		sqlite3_bind_int64(st, 1, in->case_id);
-	else
-		sqlite3_bind_null(st, 1);
+	dbstmt_bind_id(st, 1, in->case_id);
 	sqlite3_bind_text(st, 2, in->kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, in->message_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, in->mail_from, -1, SQLITE_STATIC);
@@ -133,7 +131,6 @@ outbox_next_due(struct db *db, time_t now, struct outbox_item **out)
 	struct outbox_item *it = NULL;
 	sqlite3_stmt *st;
 	enum md_err err;
-	int rc;
 
 	*out = NULL;
 	err = db_prepare(db, "SELECT id, case_id, kind, message_id, mail_from, rcpt, data,"
@@ -143,11 +140,9 @@ outbox_next_due(struct db *db, time_t now, struct outbox_item **out)
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		err = rc == SQLITE_DONE ? MD_ERR_NOTFOUND : db_status(db, rc);
+	err = dbstmt_row(db, st);
+	if (err)
 		goto out;
-	}
 	it = calloc(1, sizeof(*it));
 	if (it == NULL) {
 		err = MD_ERR_NOMEM;
@@ -170,17 +165,14 @@ why_unchanged(struct db *db, int64_t id)
 {
 	sqlite3_stmt *st;
 	enum md_err err;
-	int rc;
 
 	err = db_prepare(db, "SELECT status FROM outbox WHERE id = ?", &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
+	err = dbstmt_row(db, st);
 	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW)
-		return MD_ERR_STATE;
-	return rc == SQLITE_DONE ? MD_ERR_NOTFOUND : db_status(db, rc);
+	return err == MD_OK ? MD_ERR_STATE : err;
 }
 
 /* Bind error text cut to OUTBOX_ERROR_MAX bytes without splitting a UTF-8 sequence. */
@@ -208,7 +200,7 @@ transition(struct db *db, int64_t id, const char *sql, int64_t t, const char *er
 {
 	sqlite3_stmt *st;
 	enum md_err err;
-	int rc, col = 1;
+	int col = 1;
 
 	err = db_prepare(db, sql, &st);
 	if (err)
@@ -218,10 +210,8 @@ transition(struct db *db, int64_t id, const char *sql, int64_t t, const char *er
 	if (with_error)
 		bind_error(st, col++, error);
 	sqlite3_bind_int64(st, col, id);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	err = db_status(db, rc);
-	if (err == MD_OK && sqlite3_changes(db_handle(db)) == 0)
+	err = dbstmt_change(db, st);
+	if (err == MD_ERR_NOTFOUND)
 		err = why_unchanged(db, id);
 	return err;
 }
