@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "calendar.h"
+#include "caltz.h"
 #include "log.h"
 #include "utf8.h"
 
@@ -49,56 +50,6 @@ struct load {
 };
 
 static const char *const kind_word[] = { "holiday", "workday" };
-
-/* Proleptic Gregorian date <-> day number (H. Hinnant's algorithms). */
-static long
-days_from_civil(int y, int m, int d)
-{
-	long era, yoe, doy, doe, yy = y;
-
-	yy -= m <= 2;
-	era = (yy >= 0 ? yy : yy - 399) / 400;
-	yoe = yy - era * 400;
-	doy = (153L * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void
-civil_from_days(long z, int *y, int *m, int *d)
-{
-	long era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
-/* 0 Sunday .. 6 Saturday; day 0 (1970-01-01) was a Thursday. */
-static int
-weekday_of(long z)
-{
-	return (int)(((z % 7) + 11) % 7);
-}
-
-static int
-date_is_valid(int y, int m, int d)
-{
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int leap, max;
-
-	if (y < CALENDAR_MIN_YEAR || y > CALENDAR_MAX_YEAR || m < 1 || m > 12 || d < 1)
-		return 0;
-	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	max = mdays[m - 1] + (m == 2 && leap);
-	return d <= max;
-}
 
 static int
 bit_get(const unsigned char *bits, int year)
@@ -176,9 +127,9 @@ parse_date(const char *s, long *day)
 		if (f < 2 && *s++ != '-')
 			return 0;
 	}
-	if (*s != '\0' || !date_is_valid(v[0], v[1], v[2]))
+	if (*s != '\0' || !caltz_date_valid(v[0], v[1], v[2]))
 		return 0;
-	*day = days_from_civil(v[0], v[1], v[2]);
+	*day = caltz_days_from_civil(v[0], v[1], v[2]);
 	return 1;
 }
 
@@ -187,7 +138,7 @@ format_day(long z, char *dst, size_t len)
 {
 	int y, m, d;
 
-	civil_from_days(z, &y, &m, &d);
+	caltz_civil_from_days(z, &y, &m, &d);
 	snprintf(dst, len, "%04d-%02d-%02d", y, m, d);
 }
 
@@ -323,11 +274,11 @@ parse_entry(struct load *ld, const char *file, unsigned lineno, enum entry_kind 
 	 */
 	if (kind == ENTRY_WORKDAY) {
 		for (z = e.first; z <= e.last; z++) {
-			if (weekday_of(z) != 0 && weekday_of(z) != 6) {
+			if (caltz_weekday(z) != 0 && caltz_weekday(z) != 6) {
 				format_day(z, dbuf, sizeof(dbuf));
 				load_error(ld, file, lineno, "%s is a %s; \"workday\" lists "
 				    "weekend days that are worked", dbuf,
-				    day_name(weekday_of(z)));
+				    day_name(caltz_weekday(z)));
 				return;
 			}
 		}
@@ -435,8 +386,8 @@ check_entries(struct load *ld)
 		qsort(cal->entries, cal->n_entries, sizeof(*cal->entries), entry_cmp);
 	for (i = 0; i < cal->n_entries; i++) {
 		e = &cal->entries[i];
-		civil_from_days(e->first, &y, &m, &d);
-		civil_from_days(e->last, &y2, &m, &d);
+		caltz_civil_from_days(e->first, &y, &m, &d);
+		caltz_civil_from_days(e->last, &y2, &m, &d);
 		for (; y <= y2; y++)
 			if (!calendar_covers(cal, y))
 				load_error(ld, e->file, e->line, "%s in %d, but no calendar "
@@ -704,7 +655,7 @@ describe_day(const struct calendar *cal, long z, int year, struct calendar_day *
 {
 	const struct entry *e;
 
-	out->wday = weekday_of(z);
+	out->wday = caltz_weekday(z);
 	out->covered = calendar_covers(cal, year);
 	out->name = "";
 	e = out->covered ? find_entry(cal, z) : NULL;
@@ -721,9 +672,9 @@ enum md_err
 calendar_day_info(const struct calendar *cal, int year, int month, int day,
     struct calendar_day *out)
 {
-	if (!date_is_valid(year, month, day))
+	if (!caltz_date_valid(year, month, day))
 		return MD_ERR_INPUT;
-	describe_day(cal, days_from_civil(year, month, day), year, out);
+	describe_day(cal, caltz_days_from_civil(year, month, day), year, out);
 	return MD_OK;
 }
 
@@ -749,177 +700,6 @@ calendar_warn_uncovered(struct calendar *cal, int year)
 	return 1;
 }
 
-/*
- * Time zones. glibc has no per-call zone, so TZ is switched around each
- * conversion and restored; see the thread-safety note in calendar.h.
- */
-struct tz_scope {
-	char *saved;		/* owned: the previous TZ value */
-	int had;		/* TZ was set before */
-	int changed;		/* we changed it and must restore it */
-};
-
-/*
- * glibc falls back to UTC silently for a zone it cannot load, which would
- * shift every deadline by hours; so the zone file must exist, and the name
- * must not be able to escape the zone directory.
- */
-static int
-tz_name_ok(const char *tz)
-{
-	const char *dir, *p;
-	char path[PATH_MAX];
-	struct stat st;
-	int n;
-
-	if (tz[0] == '\0' || tz[0] == '/' || strlen(tz) > 200 || strstr(tz, ".."))
-		return 0;
-	for (p = tz; *p; p++)
-		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		    (*p >= '0' && *p <= '9') || *p == '/' || *p == '_' || *p == '-' ||
-		    *p == '+'))
-			return 0;
-	if ((dir = getenv("TZDIR")) == NULL || *dir == '\0')
-		dir = "/usr/share/zoneinfo";
-	n = snprintf(path, sizeof(path), "%s/%s", dir, tz);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return 0;
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-static enum md_err
-tz_enter(const char *tz, struct tz_scope *sc)
-{
-	const char *cur;
-
-	memset(sc, 0, sizeof(*sc));
-	if (tz == NULL || *tz == '\0')
-		tz = CALENDAR_DEFAULT_TZ;
-	if (!tz_name_ok(tz))
-		return MD_ERR_INPUT;
-	cur = getenv("TZ");
-	if (cur && strcmp(cur, tz) == 0)
-		return MD_OK;
-	sc->had = cur != NULL;
-	if (cur && (sc->saved = strdup(cur)) == NULL)
-		return MD_ERR_NOMEM;
-	if (setenv("TZ", tz, 1) == -1) {
-		free(sc->saved);
-		sc->saved = NULL;
-		return MD_ERR_NOMEM;
-	}
-	sc->changed = 1;
-	/* localtime_r() need not re-read TZ by itself. */
-	tzset();
-	return MD_OK;
-}
-
-static void
-tz_leave(struct tz_scope *sc)
-{
-	if (!sc->changed)
-		return;
-	if (sc->had)
-		setenv("TZ", sc->saved, 1);
-	else
-		unsetenv("TZ");
-	tzset();
-	free(sc->saved);
-	sc->saved = NULL;
-	sc->changed = 0;
-}
-
-/* The local day number of t in the current zone; 0 when out of range. */
-static int
-local_day(time_t t, long *z, int *year)
-{
-	struct tm tm;
-
-	if (localtime_r(&t, &tm) == NULL)
-		return 0;
-	if (tm.tm_year > CALENDAR_MAX_YEAR - 1900 || tm.tm_year < CALENDAR_MIN_YEAR - 1900)
-		return 0;
-	*z = days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-	if (year)
-		*year = tm.tm_year + 1900;
-	return 1;
-}
-
-/*
- * The last second whose local date is day z, in the current zone. A binary
- * search over time rather than mktime(23:59:59) because DST rules differ in
- * where they put the gap or the repeated hour; local dates never go
- * backwards, so the search is exact in every zone.
- */
-static enum md_err
-end_of_day_here(long z, time_t *out)
-{
-	struct tm tm;
-	time_t noon, lo, hi, mid;
-	long zl;
-	int y, m, d;
-
-	civil_from_days(z, &y, &m, &d);
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = m - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = 12;
-	tm.tm_isdst = -1;
-	noon = mktime(&tm);
-	if (noon == (time_t)-1)
-		return MD_ERR_INPUT;
-	lo = noon - 36 * 3600;
-	hi = noon + 36 * 3600;
-	if (!local_day(lo, &zl, NULL) || zl > z || !local_day(hi, &zl, NULL) || zl <= z)
-		return MD_ERR_INPUT;
-	while (hi - lo > 1) {
-		mid = lo + (hi - lo) / 2;
-		if (!local_day(mid, &zl, NULL))
-			return MD_ERR_INPUT;
-		if (zl > z)
-			hi = mid;
-		else
-			lo = mid;
-	}
-	*out = lo;
-	return MD_OK;
-}
-
-enum md_err
-calendar_local_date(const char *tz, time_t t, struct calendar_date *out)
-{
-	struct tz_scope sc;
-	enum md_err err;
-	long z;
-	int ok;
-
-	if ((err = tz_enter(tz, &sc)) != MD_OK)
-		return err;
-	ok = local_day(t, &z, NULL);
-	tz_leave(&sc);
-	if (!ok)
-		return MD_ERR_INPUT;
-	civil_from_days(z, &out->year, &out->month, &out->day);
-	out->wday = weekday_of(z);
-	return MD_OK;
-}
-
-enum md_err
-calendar_end_of_day(const char *tz, const struct calendar_date *date, time_t *out)
-{
-	struct tz_scope sc;
-	enum md_err err;
-
-	if (!date_is_valid(date->year, date->month, date->day))
-		return MD_ERR_INPUT;
-	if ((err = tz_enter(tz, &sc)) != MD_OK)
-		return err;
-	err = end_of_day_here(days_from_civil(date->year, date->month, date->day), out);
-	tz_leave(&sc);
-	return err;
-}
-
 /* Working day test by day number; notes the first uncovered year seen. */
 static int
 workday_at(const struct calendar *cal, long z, int *uncovered)
@@ -927,7 +707,7 @@ workday_at(const struct calendar *cal, long z, int *uncovered)
 	struct calendar_day info;
 	int y, m, d;
 
-	civil_from_days(z, &y, &m, &d);
+	caltz_civil_from_days(z, &y, &m, &d);
 	describe_day(cal, z, y, &info);
 	if (!info.covered && *uncovered == 0)
 		*uncovered = y;
@@ -938,16 +718,16 @@ enum md_err
 calendar_add_workdays(const struct calendar *cal, const char *tz, time_t start, int n,
     time_t *due, int *uncovered)
 {
-	struct tz_scope sc;
+	struct caltz_scope sc;
 	enum md_err err;
 	long z0, z;
 	int year, month, day, count = 0, unc = 0;
 
 	if (n < 1 || n > CALENDAR_MAX_WORKDAYS)
 		return MD_ERR_INPUT;
-	if ((err = tz_enter(tz, &sc)) != MD_OK)
+	if ((err = caltz_enter(tz, &sc)) != MD_OK)
 		return err;
-	if (!local_day(start, &z0, &year)) {
+	if (!caltz_local_day(start, &z0, &year)) {
 		err = MD_ERR_INPUT;
 		goto out;
 	}
@@ -956,18 +736,18 @@ calendar_add_workdays(const struct calendar *cal, const char *tz, time_t start, 
 			err = MD_ERR_LIMIT;
 			goto out;
 		}
-		civil_from_days(z, &year, &month, &day);
+		caltz_civil_from_days(z, &year, &month, &day);
 		if (year > CALENDAR_MAX_YEAR) {
 			err = MD_ERR_INPUT;
 			goto out;
 		}
 		count += workday_at(cal, z, &unc);
 	}
-	err = end_of_day_here(z, due);
+	err = caltz_end_of_day(z, due);
 	if (err == MD_OK && uncovered)
 		*uncovered = unc;
 out:
-	tz_leave(&sc);
+	caltz_leave(&sc);
 	return err;
 }
 
@@ -975,15 +755,15 @@ enum md_err
 calendar_workdays_between(const struct calendar *cal, const char *tz, time_t from,
     time_t to, long *count, int *uncovered)
 {
-	struct tz_scope sc;
+	struct caltz_scope sc;
 	enum md_err err;
 	long zf, zt, lo, hi, z, c = 0;
 	int ok, unc = 0;
 
-	if ((err = tz_enter(tz, &sc)) != MD_OK)
+	if ((err = caltz_enter(tz, &sc)) != MD_OK)
 		return err;
-	ok = local_day(from, &zf, NULL) && local_day(to, &zt, NULL);
-	tz_leave(&sc);
+	ok = caltz_local_day(from, &zf, NULL) && caltz_local_day(to, &zt, NULL);
+	caltz_leave(&sc);
 	if (!ok)
 		return MD_ERR_INPUT;
 	lo = zf < zt ? zf : zt;
