@@ -315,13 +315,11 @@ assignee_staff(const struct wf_env *env, const struct case_record *c)
 	return s;
 }
 
-/* Who hears of plan p about case c. */
+/* Who hears of plan p about case c, whose listed assignee is a (or NULL). */
 static void
 recipients_for(const struct wf_env *env, const struct case_record *c,
-    const struct sched_plan *p, struct recipient *r, size_t *n)
+    const struct staff_config *a, const struct sched_plan *p, struct recipient *r, size_t *n)
 {
-	const struct staff_config *a = assignee_staff(env, c);
-
 	*n = 0;
 	if (p->action == SCHED_REMIND) {
 		if (a)
@@ -396,13 +394,12 @@ notice_text_free(struct notice_text *t)
 /* Queue the reminder or escalation of plan p to every recipient. */
 static enum md_err
 queue_notices(const struct wf_env *env, const struct case_record *c,
-    const struct sched_plan *p, const struct recipient *r, size_t nr, time_t now,
-    size_t *queued)
+    const struct staff_config *a, const struct sched_plan *p, const struct recipient *r,
+    size_t nr, time_t now, size_t *queued)
 {
 	const char *lang = sched_lang(env->cfg);
 	const int remind = p->action == SCHED_REMIND;
 	const char *tmpl = remind ? "staff_reminder" : "staff_escalation";
-	const struct staff_config *a = assignee_staff(env, c);
 	struct template_var v[SCHED_MAX_VARS];
 	struct notify_request rq;
 	struct notice_text t;
@@ -471,6 +468,7 @@ act(const struct wf_env *env, const struct case_record *c, const struct sched_pl
 {
 	static const struct wf_actor system_actor = { NULL, "scheduler", WF_VIA_SYSTEM, 0 };
 	struct recipient r[SCHED_MAX_RECIPIENTS];
+	const struct staff_config *a;
 	const char *kind;
 	size_t nr, queued = 0;
 	enum md_err err;
@@ -484,7 +482,8 @@ act(const struct wf_env *env, const struct case_record *c, const struct sched_pl
 		}
 		return err;
 	}
-	recipients_for(env, c, p, r, &nr);
+	a = assignee_staff(env, c);
+	recipients_for(env, c, a, p, r, &nr);
 	kind = p->action == SCHED_REMIND ? "reminder" :
 	    p->action == SCHED_ESCALATE ? "escalation" : "overdue";
 	err = record_sent(env->db, c->id, kind, p->column, p->due, now, nr, &fresh);
@@ -501,7 +500,7 @@ act(const struct wf_env *env, const struct case_record *c, const struct sched_pl
 		    kind, p->column);
 		return MD_OK;
 	}
-	err = queue_notices(env, c, p, r, nr, now, &queued);
+	err = queue_notices(env, c, a, p, r, nr, now, &queued);
 	if (err)
 		return err;
 	if (p->action == SCHED_REMIND)

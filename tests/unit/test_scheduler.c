@@ -285,6 +285,47 @@ test_reminder_window_from_config(void **state)
 	assert_int_equal(st.reminders, 1);
 }
 
+static void
+test_unlisted_assignee_falls_back(void **state)
+{
+	struct fx *f = *state;
+	struct scheduler_stats st;
+
+	f->te.cfg->digest_hour = -1;
+	mk_case(f, "handling", "handling_due", eod(2026, 9, 24), "simple", "gone@chamber.test",
+	    "离职人员的诉求");
+	st = run(f, at(2026, 9, 23, 10, 0));
+	/* Someone who left is not mailed; the secretariat is. */
+	assert_int_equal(st.reminders, 2);
+	assert_int_equal(notices(f, "staff_reminder", "gone@chamber.test"), 0);
+	assert_int_equal(notices(f, "staff_reminder", STAFF1), 1);
+}
+
+static void
+test_english_notices(void **state)
+{
+	struct fx *f = *state;
+	char *body;
+
+	f->te.cfg->digest_hour = -1;
+	free(f->te.cfg->language);
+	f->te.cfg->language = strdup("en");
+	assert_non_null(f->te.cfg->language);
+	mk_case(f, "handling", "handling_due", eod(2026, 9, 24), "general", STAFF2, "Export");
+	run(f, at(2026, 9, 23, 10, 0));
+	body = last_body(f, "staff_reminder", STAFF2);
+	assert_contains(body, "Dear 赵干事,");
+	assert_contains(body, "handling deadline");
+	assert_contains(body, "Thursday, 24 September 2026");
+	assert_contains(body, "(1 working day left)");
+	free(body);
+	/* Working days 28, 29 and 30 after Thursday 09-24. */
+	run(f, at(2026, 9, 30, 10, 0));
+	body = last_body(f, "staff_escalation", LEADER1);
+	assert_contains(body, "3 working days overdue");
+	free(body);
+}
+
 /* ---- escalation ---- */
 
 static void
@@ -703,6 +744,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_reminder_exactly_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reminder_goes_to_assignee, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reminder_window_from_config, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unlisted_assignee_falls_back, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_english_notices, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_escalation_once_per_deadline, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_major_escalates_to_leadership, setup,
