@@ -15,6 +15,11 @@ scenario_sigterm()
 	for i in $(seq 1 "$rounds"); do
 		delay=$((300 + RANDOM % 900))
 		fx_daemon_start "$D/daemon.log"
+		# Count from the moment its signal handlers are in place.
+		for rc in $(seq 1 100); do
+			grep -q "started (pid $FX_DPID)" "$D/daemon.log" && break
+			sleep 0.1
+		done
 		sleep "$(printf '0.%03d' "$delay")"
 		fx_daemon_term
 		rc=$?

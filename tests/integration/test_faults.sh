@@ -45,6 +45,13 @@ for s in $ONLY; do
 	fx_sink_stop
 	fx_log "scenario $s took $(( $(date +%s) - TS )) s"
 done
+# A sanitizer build reports into the daemon's log; any report is a failure.
+if grep -l 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:' \
+    "$WORK"/*/daemon.log >/dev/null 2>&1; then
+	fx_fail "sanitizer reports in the daemon's logs" \
+	    "$(grep -h -A3 'ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:' \
+	    "$WORK"/*/daemon.log | head -20)"
+fi
 fx_summary
 fx_log "total $(( $(date +%s) - T0 )) s; $FX_FAILED failed check(s)"
 [ "$FX_FAILED" = 0 ]
