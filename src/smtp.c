@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "errbuf.h"
 #include "log.h"
 #include "notice.h"
 #include "smtp.h"
@@ -27,22 +28,6 @@ struct upload {
 };
 
 static int curl_ready;
-
-static void
-seterr(char *errbuf, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errbuf == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static int
 hostchars_valid(const char *s, int allow_colon)

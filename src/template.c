@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "buf.h"
+#include "errbuf.h"
 #include "template.h"
 #include "utf8.h"
 
@@ -83,22 +84,6 @@ static const struct template_def template_defs[] = {
 };
 
 #define N_TEMPLATES (sizeof(template_defs) / sizeof(template_defs[0]))
-
-static void
-seterr(char *errbuf, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errbuf == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(errbuf, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static const struct template_def *
 find_def(const char *name)
