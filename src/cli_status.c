@@ -1,8 +1,8 @@
 /*
  * memberdesk status: what an administrator checks first. Everything comes
- * from local files (pid file, database, calendar); the mailbox itself is
- * not contacted, so the command is quick and works while IMAP is down —
- * the backlog is therefore not shown, only when the daemon last polled.
+ * from local files (pid file, database, calendar), so the command is quick
+ * and works while IMAP is down; only with --imap does it log in to count
+ * the messages waiting in the mailbox.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "cli_workflow.h"
 #include "db.h"
+#include "imap.h"
 #include "outbox.h"
 #include "pidfile.h"
 #include "report.h"
@@ -40,7 +41,30 @@ struct status {
 	int covers_this, covers_next;
 	int schema;
 	time_t now;
+	int imap_asked;			/* --imap */
+	long backlog;			/* messages waiting on the server; -1 unknown */
+	enum md_err imap_err;
 };
+
+/* Log in like the daemon and count what it has yet to take in. */
+static enum md_err
+imap_backlog(const struct md_config *cfg, long *out)
+{
+	struct imap_mailbox_status st;
+	struct imap_conn *c = NULL;
+	uint32_t *uids = NULL;
+	size_t n = 0;
+	enum md_err err;
+
+	*out = -1;
+	if ((err = imap_connect(&cfg->imap, &c)) == MD_OK &&
+	    (err = imap_select(c, cfg->imap_mailbox, &st)) == MD_OK &&
+	    (err = imap_list_pending(c, cfg->imap_processed_folder, &uids, &n)) == MD_OK)
+		*out = (long)n;
+	free(uids);
+	imap_close(c);
+	return err;
+}
 
 static void
 fmt_time(const char *tz, time_t t, char *buf, size_t len)
@@ -150,7 +174,7 @@ print_json(const struct status *s, const struct md_config *cfg)
 	json_t *o;
 	char *text;
 
-	o = json_pack("{s:{s:s, s:b, s:I, s:I, s:s}, s:s, s:I, s:n,"
+	o = json_pack("{s:{s:s, s:b, s:I, s:I, s:s}, s:s, s:I, s:o,"
 	    " s:{s:I, s:I, s:I}, s:{s:I, s:I, s:o, s:o},"
 	    " s:{s:i, s:b, s:i, s:b}, s:i, s:I}",
 	    "daemon", "state", s->pid_state == 1 ? "running" : s->pid_state == 2 ? "stale" :
@@ -158,7 +182,7 @@ print_json(const struct status *s, const struct md_config *cfg)
 	    "started_at", (json_int_t)s->pid.started, "database", cfg->database,
 	    "timezone", cfg->timezone ? cfg->timezone : CALENDAR_DEFAULT_TZ,
 	    "last_poll_at", (json_int_t)s->last_poll,
-	    "mailbox_backlog",
+	    "mailbox_backlog", s->backlog >= 0 ? json_integer(s->backlog) : json_null(),
 	    "outbox", "queued", (json_int_t)s->outbox.queued, "failed",
 	    (json_int_t)s->outbox.failed, "oldest_queued_at", (json_int_t)s->outbox.oldest_queued,
 	    "cases", "due_today", (json_int_t)s->due_today, "overdue", (json_int_t)s->overdue,
@@ -217,8 +241,15 @@ print_text(const struct status *s, const struct md_config *cfg, int zh)
 	fmt_time(tz, s->last_poll, t, sizeof(t));
 	printf(zh ? "上次收信：%s\n" : "last poll: %s\n", s->last_poll ? t :
 	    zh ? "从未" : "never");
-	printf(zh ? "邮箱积压：未检查（需要连接 IMAP）\n" :
-	    "mailbox backlog: not checked (needs IMAP)\n");
+	if (s->backlog >= 0)
+		printf(zh ? "邮箱积压：%ld 封待收取\n" : "mailbox backlog: %ld waiting\n",
+		    s->backlog);
+	else if (s->imap_asked)
+		printf(zh ? "邮箱积压：未知（IMAP：%s）\n" : "mailbox backlog: unknown (IMAP: %s)\n",
+		    md_strerror(s->imap_err));
+	else
+		printf(zh ? "邮箱积压：未检查（加 --imap 可连接邮箱查看）\n" :
+		    "mailbox backlog: not checked (--imap logs in to count it)\n");
 	fmt_time(tz, s->outbox.oldest_queued, t, sizeof(t));
 	printf(zh ? "待发通知：%zu（最早 %s），发送失败：%zu\n" :
 	    "outbox: %zu queued (oldest %s), %zu failed\n", s->outbox.queued,
@@ -244,16 +275,20 @@ cli_status(int argc, char **argv, const struct md_config *cfg)
 	enum md_err err;
 	int json = 0, zh, status = 1, i;
 
+	memset(&s, 0, sizeof(s));
+	s.backlog = -1;
+
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			json = 1;
+		else if (strcmp(argv[i], "--imap") == 0)
+			s.imap_asked = 1;
 		else {
-			fprintf(stderr, "usage: memberdesk status [--json]\n");
+			fprintf(stderr, "usage: memberdesk status [--json] [--imap]\n");
 			return 2;
 		}
 	}
 	zh = !(cfg->language && strcmp(cfg->language, "en") == 0);
-	memset(&s, 0, sizeof(s));
 	if ((s.now = cli_now()) == (time_t)-1)
 		return 2;
 	err = pidfile_read(cfg->database, &s.pid);
@@ -282,6 +317,8 @@ cli_status(int argc, char **argv, const struct md_config *cfg)
 		fprintf(stderr, "memberdesk: status: %s %s\n", md_strerror(err), db_errmsg(db));
 		goto out;
 	}
+	if (s.imap_asked)
+		s.imap_err = imap_backlog(cfg, &s.backlog);
 	if (json)
 		status = print_json(&s, cfg);
 	else {

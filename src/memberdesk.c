@@ -40,7 +40,7 @@ static const struct command commands[] = {
 	  "  rules test FILE.eml       show how a message would be classified, and why\n"
 	  "  rules train               train the model from the labelled set" },
 	{ "status", 1, cli_status,
-	  "status [--json]           is the daemon running, what is queued and due" },
+	  "status [--json] [--imap]  is the daemon running, what is queued and due" },
 	{ "report", 1, cli_report,
 	  "report --month YYYY-MM | --quarter YYYY-Qn | --year YYYY\n"
 	  "        [--format table|csv|html] [--lang zh|en] [-o FILE]\n"

@@ -188,8 +188,9 @@ enum md_err report_write_table(const struct report *r, const char *lang, FILE *f
 int cli_report(int argc, char **argv, const struct md_config *cfg);
 
 /*
- * status [--json]: the daemon's pid file, last poll, outbox, deadlines due
- * today and overdue, calendar coverage. Exit status 0 when the daemon runs,
+ * status [--json] [--imap]: the daemon's pid file, last poll, outbox,
+ * deadlines due today and overdue, calendar coverage; with --imap also
+ * the messages waiting in the mailbox (logs in like the daemon). Exit status 0 when the daemon runs,
  * 3 when it does not (so scripts can test it), 1 on failure, 2 usage.
  */
 int cli_status(int argc, char **argv, const struct md_config *cfg);

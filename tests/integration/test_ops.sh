@@ -106,6 +106,12 @@ out=$(MEMBERDESK_NOW=$NOW "$C" status 2>&1); rc=$?
 echo "$out" | grep -q "2027: no calendar installed — weekends only" &&
 	pass "status warns that next year has no calendar" || fail "status warns that next year has no calendar" "$out"
 echo "$out" | grep -q "last poll: never" && pass "status: never polled" || fail "status: never polled" "$out"
+echo "$out" | grep -q "mailbox backlog: not checked" && pass "status: backlog not checked without --imap" ||
+	fail "status: backlog not checked without --imap" "$out"
+out=$("$C" status --imap 2>&1); rc=$?
+[ "$rc" = 3 ] && echo "$out" | grep -q "mailbox backlog: unknown (IMAP: " &&
+	pass "status --imap with the server down: backlog unknown, the rest still shown" ||
+	fail "status --imap with the server down: backlog unknown, the rest still shown" "rc=$rc" "$out"
 
 "$D" -f -c "$WORK/md.conf" 2>"$WORK/daemon.log" &
 DAEMON_PID=$!
