@@ -188,10 +188,22 @@ static const char migration_3[] =
 	" sent_at INTEGER NOT NULL,"
 	" recipients INTEGER NOT NULL DEFAULT 0);";
 
+/*
+ * Migration 4: indexes for the two questions asked for every message and
+ * every notice, which read the whole table without them (the time grew
+ * with the number of cases and notices ever handled): a sender's recent
+ * requests (possible-duplicate check at triage) and the notices recently
+ * sent to an address (rate limits, bounce matching).
+ */
+static const char migration_4[] =
+	"CREATE INDEX cases_requester_recent ON cases(requester_email, submitted_at);"
+	"CREATE INDEX outbox_rcpt_sent ON outbox(rcpt, status, sent_at);";
+
 static const char *const migrations[] = {
 	migration_1,
 	migration_2,
 	migration_3,
+	migration_4,
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
