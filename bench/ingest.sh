@@ -84,8 +84,15 @@ read -r append_s n_app < <("$PYTHON" "$BENCH_HERE/imaptool.py" append \
 sed -i '/^mail_fsync = never$/d' "$MS_DIR/dovecot/dovecot.conf"
 kill -HUP "$MS_DOVECOT_PID"; sleep 1
 printf 'set-up: APPEND of %d messages over one connection: %.1f s\n' "$n_app" "$append_s"
+# BENCH_COMPARE=DIR: the same run with DIR/memberdeskd (a build with a
+# change, or before one), alternating with the main build in every run.
+BUILDS="$BENCH_BUILDDIR${BENCH_COMPARE:+ $BENCH_COMPARE}"
 for run in $(seq 1 "$RUNS"); do
-	R="$BENCH_WORK/run$run"
+for build in $BUILDS; do
+	tag=$(basename "$build")
+	# Each build makes its own database: a newer schema is refused by older code.
+	MEMBERDESK="$build/memberdesk"
+	R="$BENCH_WORK/run$run-$tag"
 	mkdir -p "$R"
 	closed_port="$(bench_free_port)"
 	bench_config "$R/conf" "$R/memberdesk.db" "$MS_IMAP_PORT" "$closed_port"
@@ -97,7 +104,7 @@ for run in $(seq 1 "$RUNS"); do
 
 	t0=$(date +%s.%N)
 	# BENCH_WRAP: a profiler in front of the daemon, e.g. "strace -c -f -o FILE".
-	/usr/bin/time -v -o "$R/time" ${BENCH_WRAP:-} "$MEMBERDESKD" -f -v -c "$R/conf" --once \
+	/usr/bin/time -v -o "$R/time" ${BENCH_WRAP:-} "$build/memberdeskd" -f -v -c "$R/conf" --once \
 	    2> >(stamp > "$R/log")
 	rc=$?
 	t1=$(date +%s.%N)
@@ -121,8 +128,8 @@ for run in $(seq 1 "$RUNS"); do
 
 	rate=$(echo "$COUNT / $wall" | bc -l)
 	cpu_k=$(echo "($user + $sys) * 1000 / $COUNT" | bc -l)
-	printf 'run %d: exit %d, %.2f s, %.0f msg/s, CPU %.2f s/1000 (user %s sys %s), max RSS %d KiB\n' \
-	    "$run" "$rc" "$wall" "$rate" "$cpu_k" "$user" "$sys" "$rss"
+	printf '[%s] run %d: exit %d, %.2f s, %.0f msg/s, CPU %.2f s/1000 (user %s sys %s), max RSS %d KiB\n' \
+	    "$tag" "$run" "$rc" "$wall" "$rate" "$cpu_k" "$user" "$sys" "$rss"
 	printf '       %d recorded, %d cases, %d follow-ups, %d acks queued; INBOX %s, Processed %s\n' \
 	    "$msgs" "$cases" "$((filed - cases))" "$queued" "$inbox" "$processed"
 	printf '       split: intake %.2f s (%.2f ms/msg), chunk boundaries (mark+fetch) %.2f s, rest %.2f s\n' \
@@ -130,19 +137,22 @@ for run in $(seq 1 "$RUNS"); do
 	    "$(echo "$wall - $intake_s - $boundary_s" | bc -l)"
 	printf '       baselines: Dovecot UID FETCH %.2f s (%.1f MB); UID MOVE %.2f s; sqlite insert txn/msg %.2f s, txn/100 %.2f s\n' \
 	    "$fetch_s" "$(echo "$fetch_bytes / 1000000" | bc -l)" "$move_s" "$sq1_s" "$sq100_s"
-	echo "$wall $rate $cpu_k $rss $fetch_s $move_s $sq1_s $sq100_s $intake_s $boundary_s" >> "$BENCH_WORK/results"
+	echo "$wall $rate $cpu_k $rss $fetch_s $move_s $sq1_s $sq100_s $intake_s $boundary_s" >> "$BENCH_WORK/results.$tag"
 	if [ "$rc" != 0 ] && [ "$rc" != 75 ]; then
 		echo "       daemon log tail:"; tail -5 "$R/log" | sed 's/^/         /'
 	fi
 	[ -n "${BENCH_KEEP:-}" ] || rm -f "$R/memberdesk.db" "$R/memberdesk.db-wal" "$R/baseline.db"*
 done
+done
 
 col()
 {
-	awk -v c="$1" '{ print $c }' "$BENCH_WORK/results" | bench_median
+	awk -v c="$1" '{ print $c }' "$BENCH_WORK/results.$tag" | bench_median
 }
+for build in $BUILDS; do
+tag=$(basename "$build")
 echo
-echo "== medians over $RUNS runs of $COUNT messages"
+echo "== [$tag] medians over $RUNS runs of $COUNT messages"
 m_wall=$(col 1); m_rate=$(col 2); m_cpu=$(col 3); m_rss=$(col 4)
 m_fetch=$(col 5); m_move=$(col 6); m_sq1=$(col 7); m_sq100=$(col 8)
 printf 'memberdeskd --once:        %.2f s, %.0f msg/s (target >= 2000)\n' "$m_wall" "$m_rate"
@@ -158,3 +168,4 @@ printf 'sqlite, 1 txn per 100:     %.2f s\n' "$m_sq100"
 printf 'floor (fetch + move + sqlite txn/msg): %.2f s = %.0f msg/s\n' \
     "$(echo "$m_fetch + $m_move + $m_sq1" | bc -l)" \
     "$(echo "$COUNT / ($m_fetch + $m_move + $m_sq1)" | bc -l)"
+done

@@ -57,7 +57,10 @@ bench_machine()
 	    wc -l)"
 	echo "date:    $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo "commit:  $commit (source tree: $BENCH_SRCDIR, $dirty modified tracked files)"
-	echo "build:   $BENCH_BUILDDIR ($(sed -n "s/^CFLAGS = //p" "$BENCH_BUILDDIR/Makefile" 2>/dev/null))"
+	src="$(sed -n 's/^abs_top_srcdir = //p' "$BENCH_BUILDDIR/Makefile" 2>/dev/null)"
+	echo "build:   $BENCH_BUILDDIR ($(sed -n "s/^CFLAGS = //p" "$BENCH_BUILDDIR/Makefile" 2>/dev/null)) from $src"
+	# A build from an exported tree: the exporter notes what it holds.
+	[ -f "$src/BENCH_SOURCE" ] && echo "source:  $(cat "$src/BENCH_SOURCE")"
 	echo "cpu:     $(nproc) x $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
 	echo "memory:  $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
 	echo "kernel:  $(uname -sr)"

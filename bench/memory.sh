@@ -8,6 +8,8 @@
 # Baseline in the same command: the daemon's peak on an empty mailbox
 # (start-up: libraries, rules, model, calendars). SMTP points at a closed
 # port (the acknowledgement stays queued). Target: under 32 MiB.
+# BENCH_WRAP: a profiler in front of the daemon for the big message, e.g.
+# "valgrind --tool=massif --massif-out-file=/tmp/massif.out".
 set -u
 BENCH_NAME=memory
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
@@ -65,7 +67,7 @@ for run in $(seq 1 "$RUNS"); do
 	/usr/bin/time -v -o "$R/time0" "$MEMBERDESKD" -f -c "$R/conf" --once 2>/dev/null
 	"$PYTHON" "$BENCH_HERE/imaptool.py" move "$MS_IMAP_PORT" chamber Hold INBOX >/dev/null
 	t0=$(date +%s.%N)
-	/usr/bin/time -v -o "$R/time" "$MEMBERDESKD" -f -v -c "$R/conf" --once 2>"$R/log"
+	/usr/bin/time -v -o "$R/time" ${BENCH_WRAP:-} "$MEMBERDESKD" -f -v -c "$R/conf" --once 2>"$R/log"
 	t1=$(date +%s.%N)
 	outcome=$(sqlite3 "$R/memberdesk.db" "SELECT (SELECT count(*) FROM cases) || ' case, ' ||
 	    (SELECT count(*) FROM attachments) || ' attachment of ' ||

@@ -68,22 +68,28 @@ print("%.3f" % (time.monotonic() - t))
 EOF
 }
 
-: > "$BENCH_WORK/results"
+# BENCH_COMPARE=DIR: the same run with DIR/memberdeskd, alternating with
+# the main build in every run (before/after a change).
+BUILDS="$BENCH_BUILDDIR${BENCH_COMPARE:+ $BENCH_COMPARE}"
 for run in $(seq 1 "$RUNS"); do
-	R="$BENCH_WORK/run$run"
+for build in $BUILDS; do
+	tag=$(basename "$build")
+	# Each build makes its own database: a newer schema is refused by older code.
+	MEMBERDESK="$build/memberdesk"
+	R="$BENCH_WORK/run$run-$tag"
 	mkdir -p "$R"
 	bench_config "$R/conf" "$R/memberdesk.db" "$MS_IMAP_PORT" "$SINK_PORT"
 	bench_init_db "$R/conf" ""
 	# Start-up and an empty pass: the overhead that is not sending.
 	t0=$(date +%s.%N)
-	"$MEMBERDESKD" -f -c "$R/conf" --once 2>/dev/null
+	"$build/memberdeskd" -f -c "$R/conf" --once 2>/dev/null
 	t1=$(date +%s.%N)
 	empty=$(echo "$t1 - $t0" | bc -l)
 
 	fill_outbox "$R/memberdesk.db" "$COUNT" || exit 1
 	sync
 	t0=$(date +%s.%N)
-	/usr/bin/time -v -o "$R/time" ${BENCH_WRAP:-} "$MEMBERDESKD" -f -c "$R/conf" --once \
+	/usr/bin/time -v -o "$R/time" ${BENCH_WRAP:-} "$build/memberdeskd" -f -c "$R/conf" --once \
 	    2>"$R/log"
 	rc=$?
 	t1=$(date +%s.%N)
@@ -96,22 +102,26 @@ for run in $(seq 1 "$RUNS"); do
 	net=$(echo "$wall - $empty" | bc -l)
 	rate=$(echo "$sent / $net" | bc -l)
 	brate=$(echo "$COUNT / $base" | bc -l)
-	printf 'run %d: exit %d, %d sent in %.2f s (start-up %.2f s): %.0f notices/s; CPU %.2f s/1000 (user %s sys %s); max RSS %d KiB\n' \
-	    "$run" "$rc" "$sent" "$wall" "$empty" "$rate" \
+	printf '[%s] run %d: exit %d, %d sent in %.2f s (start-up %.2f s): %.0f notices/s; CPU %.2f s/1000 (user %s sys %s); max RSS %d KiB\n' \
+	    "$tag" "$run" "$rc" "$sent" "$wall" "$empty" "$rate" \
 	    "$(echo "($user + $sys) * 1000 / $COUNT" | bc -l)" "$user" "$sys" "$rss"
 	printf '       baseline python smtplib, one connection: %.2f s, %.0f msg/s; daemon/baseline rate %.2f\n' \
 	    "$base" "$brate" "$(echo "$rate / $brate" | bc -l)"
 	[ "$sent" = "$COUNT" ] || tail -3 "$R/log"
-	echo "$rate $brate $(echo "$rate / $brate" | bc -l) $rss" >> "$BENCH_WORK/results"
+	echo "$rate $brate $(echo "$rate / $brate" | bc -l) $rss" >> "$BENCH_WORK/results.$tag"
+done
 done
 
 col()
 {
-	awk -v c="$1" '{ print $c }' "$BENCH_WORK/results" | bench_median
+	awk -v c="$1" '{ print $c }' "$BENCH_WORK/results.$tag" | bench_median
 }
+for build in $BUILDS; do
+tag=$(basename "$build")
 echo
-echo "== medians over $RUNS runs of $COUNT notices"
+echo "== [$tag] medians over $RUNS runs of $COUNT notices"
 printf 'memberdeskd flush:         %.0f notices/s (target >= 1000)\n' "$(col 1)"
 printf 'python smtplib baseline:   %.0f msg/s\n' "$(col 2)"
 printf 'ratio daemon/baseline:     %.2f\n' "$(col 3)"
 printf 'peak RSS:                  %.1f MiB\n' "$(echo "$(col 4) / 1024" | bc -l)"
+done
