@@ -4,6 +4,7 @@
 #include "case.h"
 #include "clock.h"
 #include "log.h"
+#include "notify.h"
 #include "outbox.h"
 #include "ratelimit.h"
 #include "sender.h"
@@ -61,18 +62,67 @@ sender_backoff(int attempts, long cap)
 	return pause < cap ? pause : cap;
 }
 
+/*
+ * Tell the secretariat that a notice will never arrive, so that someone
+ * reaches the member another way. Notices to staff themselves are only
+ * logged: alerting about an alert that cannot be delivered would loop.
+ */
+static void
+alert_failure(const struct md_config *cfg, struct db *db, const struct outbox_item *it,
+    const char *detail, time_t now)
+{
+	int en = strcmp(cfg->language, "en") == 0;
+	struct case_record *c = NULL;
+	struct template_var vars[5];
+	struct notify_request rq;
+	char title[400], tag[CASE_NUMBER_MAX + 2];
+	size_t i, n = 0;
+
+	if (config_find_staff(cfg, it->rcpt))
+		return;
+	if (it->case_id && case_get(db, it->case_id, &c) != MD_OK)
+		c = NULL;
+	snprintf(title, sizeof(title), en ? "A notice to %s could not be delivered" :
+	    "发往 %s 的通知无法送达", it->rcpt);
+	vars[n].name = "alert";		vars[n++].value = title;
+	vars[n].name = "text";		vars[n++].value = detail;
+	if (c) {
+		snprintf(tag, sizeof(tag), "[%s]", c->number);
+		vars[n].name = "case_number";	vars[n++].value = c->number;
+		vars[n].name = "case_tag";	vars[n++].value = tag;
+		vars[n].name = "subject";	vars[n++].value = c->subject;
+	}
+	for (i = 0; i < cfg->n_staff; i++) {
+		if (cfg->staff[i].role != STAFF_SECRETARIAT)
+			continue;
+		memset(&rq, 0, sizeof(rq));
+		rq.case_id = c ? c->id : 0;
+		rq.kind = "delivery_alert";
+		rq.template_name = "staff_alert";
+		rq.vars = vars;
+		rq.nvars = n;
+		rq.to_addr = cfg->staff[i].address;
+		rq.to_name = cfg->staff[i].name;
+		rq.auto_submitted = NOTICE_AUTO_GENERATED;
+		if (notify_queue(cfg, db, &rq, now, NULL) != MD_OK)
+			log_warnx("cannot queue the delivery alert to %s", cfg->staff[i].address);
+	}
+	case_record_free(c);
+}
+
 /* Record a notice that will never be delivered on its case, for the staff. */
 static void
-note_failure(struct db *db, const struct outbox_item *it, const char *why, time_t now)
+note_failure(const struct md_config *cfg, struct db *db, const struct outbox_item *it,
+    const char *why, time_t now)
 {
 	char detail[OUTBOX_ERROR_MAX + 256];
 
-	if (it->case_id == 0)
-		return;
 	snprintf(detail, sizeof(detail), "%s to %s (Message-ID <%s>) not delivered: %s",
 	    it->kind, it->rcpt, it->message_id, why);
-	if (case_add_event(db, it->case_id, now, "notice-failed", "system", detail, 0, NULL))
+	if (it->case_id &&
+	    case_add_event(db, it->case_id, now, "notice-failed", "system", detail, 0, NULL))
 		log_warnx("cannot record the failed notice on its case: %s", db_errmsg(db));
+	alert_failure(cfg, db, it, detail, now);
 }
 
 enum md_err
@@ -147,7 +197,7 @@ sender_flush(struct sender *s, const volatile sig_atomic_t *stop, struct sender_
 			if (err == MD_OK)
 				err = outbox_mark_failed(s->db, it->id, errbuf);
 			if (err == MD_OK)
-				note_failure(s->db, it, errbuf, now);
+				note_failure(s->cfg, s->db, it, errbuf, now);
 			err = err ? err : db_commit(s->db);
 			if (err)
 				db_rollback(s->db);

@@ -72,48 +72,78 @@ test_backoff_doubles_up_to_the_cap(void **state)
 	assert_int_equal(sender_backoff(3, 100), 100);
 }
 
+/* State for tests with a sink, so that a failed assertion still stops it. */
+struct fixture {
+	struct testenv env;
+	struct test_sink sink;
+	struct sender *s;
+};
+
+static int
+sink_setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (f == NULL || testenv_setup(&f->env, 1, NULL) != 0 ||
+	    test_sink_start(&f->env, &f->sink) != 0)
+		return -1;
+	f->env.cfg->smtp.port = f->sink.port;
+	*state = f;
+	return 0;
+}
+
+static int
+sink_teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	sender_free(f->s);
+	test_sink_stop(&f->sink);
+	testenv_teardown(&f->env);
+	free(f);
+	return 0;
+}
+
 static void
 test_sent_refused_and_others_continue(void **state)
 {
-	struct testenv env;
-	struct test_sink sink;
-	struct sender *s = NULL;
+	struct fixture *f = *state;
+	struct testenv *env = &f->env;
 	struct sender_stats stats;
 	int64_t case_id;
 
-	(void)state;
-	assert_int_equal(testenv_setup(&env, 1, NULL), 0);
-	assert_int_equal(test_sink_start(&env, &sink), 0);
-	env.cfg->smtp.port = sink.port;
-	case_id = make_case(&env);
+	case_id = make_case(env);
 	assert_true(case_id > 0);
-	assert_int_equal(queue(&env, case_id, "alice@members.test", 1), 0);
-	assert_int_equal(queue(&env, case_id, "reject-me@members.test", 2), 0);
-	assert_int_equal(queue(&env, case_id, "bob@members.test", 3), 0);
+	assert_int_equal(queue(env, case_id, "alice@members.test", 1), 0);
+	assert_int_equal(queue(env, case_id, "reject-me@members.test", 2), 0);
+	assert_int_equal(queue(env, case_id, "bob@members.test", 3), 0);
 
-	assert_int_equal(sender_new(env.cfg, env.db, &s), MD_OK);
-	assert_int_equal(sender_flush(s, NULL, &stats), MD_OK);
-	assert_int_equal(stats.sent, 2);
+	assert_int_equal(sender_new(env->cfg, env->db, &f->s), MD_OK);
+	assert_int_equal(sender_flush(f->s, NULL, &stats), MD_OK);
+	/* Two notices and the secretariat's alert about the refused one. */
+	assert_int_equal(stats.sent, 3);
 	assert_int_equal(stats.failed, 1);
 	assert_int_equal(stats.retried, 0);
-	assert_int_equal(test_sink_count(&sink), 2);
-	assert_int_equal(testenv_count(&env,
-	    "SELECT count(*) FROM outbox WHERE status = 'sent'"), 2);
-	assert_int_equal(testenv_count(&env,
+	assert_int_equal(test_sink_count(&f->sink), 3);
+	assert_int_equal(testenv_count(env,
+	    "SELECT count(*) FROM outbox WHERE status = 'sent' AND kind = 'ack'"), 2);
+	assert_int_equal(testenv_count(env,
 	    "SELECT count(*) FROM outbox WHERE status = 'failed' AND rcpt = 'reject-me@members.test' "
 	    "AND last_error LIKE '%550%'"), 1);
-	assert_int_equal(testenv_count(&env,
+	assert_int_equal(testenv_count(env,
 	    "SELECT count(*) FROM case_events WHERE kind = 'notice-failed' "
 	    "AND detail LIKE '%reject-me@members.test%'"), 1);
+	assert_int_equal(testenv_count(env,
+	    "SELECT count(*) FROM outbox WHERE kind = 'delivery_alert' AND status = 'sent' "
+	    "AND rcpt = 'staff1@chamber.test' AND case_id IS NOT NULL"), 1);
+	assert_int_equal(testenv_count(env,
+	    "SELECT count(*) FROM outbox WHERE kind = 'delivery_alert' "
+	    "AND rcpt = 'leader1@chamber.test'"), 0);
 
 	/* Nothing is sent twice. */
-	assert_int_equal(sender_flush(s, NULL, &stats), MD_OK);
+	assert_int_equal(sender_flush(f->s, NULL, &stats), MD_OK);
 	assert_int_equal(stats.sent + stats.failed + stats.retried, 0);
-	assert_int_equal(test_sink_count(&sink), 2);
-
-	sender_free(s);
-	test_sink_stop(&sink);
-	testenv_teardown(&env);
+	assert_int_equal(test_sink_count(&f->sink), 3);
 }
 
 static void
@@ -152,9 +182,13 @@ test_too_many_attempts_fail_for_good(void **state)
 	assert_int_equal(queue(&env, 0, "alice@members.test", 1), 0);
 	assert_int_equal(sender_new(env.cfg, env.db, &s), MD_OK);
 	assert_int_equal(sender_flush(s, NULL, &stats), MD_OK);
-	assert_int_equal(stats.failed, 1);
+	/* The notice, and the alert about it, which fails too and alerts no one. */
+	assert_int_equal(stats.failed, 2);
 	assert_int_equal(testenv_count(&env,
-	    "SELECT count(*) FROM outbox WHERE status = 'failed'"), 1);
+	    "SELECT count(*) FROM outbox WHERE status = 'failed' AND kind = 'ack'"), 1);
+	assert_int_equal(testenv_count(&env,
+	    "SELECT count(*) FROM outbox WHERE status = 'failed' AND kind = 'delivery_alert'"), 1);
+	assert_int_equal(testenv_count(&env, "SELECT count(*) FROM outbox"), 2);
 	sender_free(s);
 	testenv_teardown(&env);
 }
@@ -164,7 +198,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_backoff_doubles_up_to_the_cap),
-		cmocka_unit_test(test_sent_refused_and_others_continue),
+		cmocka_unit_test_setup_teardown(test_sent_refused_and_others_continue, sink_setup,
+		    sink_teardown),
 		cmocka_unit_test(test_unreachable_server_defers_with_backoff),
 		cmocka_unit_test(test_too_many_attempts_fail_for_good),
 	};
