@@ -84,6 +84,27 @@ sleep 1
 grep -q "configuration reloaded" "$WORK/daemon.log" && pass "SIGHUP with a valid file reloads" ||
     fail "SIGHUP with a valid file reloads"
 
+# A broken rule file: the previous rules stay in force, nothing else breaks.
+cp -r "$SRCDIR/filters" "$WORK/filters"
+sed -i "s|^filter_dir = .*|filter_dir = \"$WORK/filters\"|" "$CONF"
+kill -HUP "$DPID"
+sleep 1
+printf 'rule broken\n  when subject frobnicates "x"\n' > "$WORK/filters/99-broken.rules"
+kill -HUP "$DPID"
+sleep 1
+[ "$(grep -c "stays in force" "$WORK/daemon.log")" = 2 ] &&
+    grep -q "99-broken.rules:2: unknown word" "$WORK/daemon.log" &&
+    pass "SIGHUP with a broken rule file keeps the previous rules, naming file:line" ||
+    fail "SIGHUP with a broken rule file keeps the previous rules" "$(tail -5 "$WORK/daemon.log")"
+make_request "$WORK/r4.eml" carol@members.test r4@members.test "企业被起诉，法院下周开庭"
+mailstack_send carol@members.test chamber@chamber.test "$WORK/r4.eml"
+mailstack_wait_count carol INBOX 2 15 >/dev/null && pass "requests still taken in with the previous rules" ||
+    fail "requests still taken in with the previous rules"
+e2e_sql "SELECT detail FROM case_events e JOIN cases c ON c.id = e.case_id WHERE e.kind = 'classified' AND c.subject LIKE '企业被起诉%'" |
+    grep -q '"legal-process"' && pass "the previous rules still flag legal-process" ||
+    fail "the previous rules still flag legal-process"
+rm -f "$WORK/filters/99-broken.rules"
+
 # 4. SIGTERM stops it within a few seconds, cleanly.
 kill -TERM "$DPID"
 t0=$(date +%s)
@@ -93,6 +114,6 @@ t1=$(date +%s)
 DPID=""
 [ "$rc" = 0 ] && [ $((t1 - t0)) -le 5 ] && pass "SIGTERM: exit 0 within $((t1 - t0)) s" ||
     fail "SIGTERM: clean exit within 5 s" "rc=$rc after $((t1 - t0)) s"
-[ "$(e2e_sql 'SELECT count(*) FROM cases')" = 3 ] && pass "three cases in all" ||
-    fail "three cases in all" "$(e2e_sql 'SELECT number FROM cases')"
+[ "$(e2e_sql 'SELECT count(*) FROM cases')" = 4 ] && pass "four cases in all" ||
+    fail "four cases in all" "$(e2e_sql 'SELECT number FROM cases')"
 e2e_finish
