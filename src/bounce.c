@@ -320,7 +320,7 @@ queue_alerts(const struct md_config *cfg, struct db *db, const struct bounced_no
 	struct template_var vars[8];
 	struct notify_request rq;
 	char tag[CASE_NUMBER_MAX + 2], *excerpt = NULL;
-	size_t nv = 0, i, cut;
+	size_t nv = 0, queued = 0, cut;
 	enum md_err err = MD_OK;
 
 	if (n->case_id) {
@@ -345,24 +345,16 @@ queue_alerts(const struct md_config *cfg, struct db *db, const struct bounced_no
 	vars[nv].name = "reason";	vars[nv++].value = reason;
 	vars[nv].name = "text";		vars[nv++].value = excerpt;
 
-	for (i = 0; i < cfg->n_staff && err == MD_OK; i++) {
-		if (cfg->staff[i].role != STAFF_SECRETARIAT ||
-		    !notice_address_valid(cfg->staff[i].address))
-			continue;
-		memset(&rq, 0, sizeof(rq));
-		rq.case_id = n->case_id;
-		rq.kind = "bounce_alert";
-		rq.template_name = "bounce_alert";
-		rq.vars = vars;
-		rq.nvars = nv;
-		rq.to_addr = cfg->staff[i].address;
-		rq.to_name = cfg->staff[i].name;
-		rq.thread_topic = c ? c->subject : NULL;
-		rq.auto_submitted = NOTICE_AUTO_GENERATED;
-		err = notify_queue(cfg, db, &rq, now, NULL);
-		if (err == MD_OK)
-			(*alerted)++;
-	}
+	memset(&rq, 0, sizeof(rq));
+	rq.case_id = n->case_id;
+	rq.kind = "bounce_alert";
+	rq.template_name = "bounce_alert";
+	rq.vars = vars;
+	rq.nvars = nv;
+	rq.thread_topic = c ? c->subject : NULL;
+	rq.auto_submitted = NOTICE_AUTO_GENERATED;
+	err = notify_queue_role(cfg, db, &rq, STAFF_SECRETARIAT, now, &queued);
+	*alerted += queued;
 	free(excerpt);
 	case_record_free(c);
 	return err;

@@ -447,8 +447,6 @@ alert_oversize(const struct intake_env *env, const struct message *msg, size_t s
 	struct template_var vars[2];
 	struct notify_request rq;
 	char sz[32], max[32], text[1200];
-	enum md_err err = MD_OK;
-	size_t i;
 
 	format_size(size, sz, sizeof(sz));
 	format_size(cfg->limits.max_message_size, max, sizeof(max));
@@ -465,20 +463,13 @@ alert_oversize(const struct intake_env *env, const struct message *msg, size_t s
 	vars[0].value = en ? "A message too large to read was received" : "收到超过大小上限的来信";
 	vars[1].name = "text";
 	vars[1].value = text;
-	for (i = 0; i < cfg->n_staff && err == MD_OK; i++) {
-		if (cfg->staff[i].role != STAFF_SECRETARIAT)
-			continue;
-		memset(&rq, 0, sizeof(rq));
-		rq.kind = "oversize_alert";
-		rq.template_name = "staff_alert";
-		rq.vars = vars;
-		rq.nvars = 2;
-		rq.to_addr = cfg->staff[i].address;
-		rq.to_name = cfg->staff[i].name;
-		rq.auto_submitted = NOTICE_AUTO_GENERATED;
-		err = notify_queue(cfg, env->db, &rq, now, NULL);
-	}
-	return err;
+	memset(&rq, 0, sizeof(rq));
+	rq.kind = "oversize_alert";
+	rq.template_name = "staff_alert";
+	rq.vars = vars;
+	rq.nvars = 2;
+	rq.auto_submitted = NOTICE_AUTO_GENERATED;
+	return notify_queue_role(cfg, env->db, &rq, STAFF_SECRETARIAT, now, NULL);
 }
 
 static enum md_err

@@ -294,3 +294,25 @@ msgstore_mailbox_set(struct db *db, const char *mailbox, const struct mailbox_st
 	sqlite3_finalize(st);
 	return db_status(db, rc);
 }
+
+enum md_err
+msgstore_thread_root(struct db *db, int64_t case_id, char **out)
+{
+	sqlite3_stmt *st;
+	enum md_err err;
+	int rc;
+
+	*out = NULL;
+	err = db_prepare(db, "SELECT message_id FROM messages WHERE case_id = ?"
+	    " AND message_id IS NOT NULL ORDER BY id LIMIT 1", &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, case_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		err = db_column_dup(st, 0, out);
+	else
+		err = db_status(db, rc);
+	sqlite3_finalize(st);
+	return err;
+}

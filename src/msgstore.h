@@ -84,4 +84,11 @@ enum md_err msgstore_mailbox_get(struct db *db, const char *mailbox, struct mail
 enum md_err msgstore_mailbox_set(struct db *db, const char *mailbox,
     const struct mailbox_state *st);
 
+/*
+ * The Message-ID that started case_id's thread (its first recorded message
+ * with one), for threading headers; *out is NULL when there is none
+ * (caller frees). Errors: MD_ERR_NOMEM, database errors.
+ */
+enum md_err msgstore_thread_root(struct db *db, int64_t case_id, char **out);
+
 #endif

@@ -156,3 +156,25 @@ out:
 	free(body);
 	return err;
 }
+
+enum md_err
+notify_queue_role(const struct md_config *cfg, struct db *db, const struct notify_request *rq,
+    enum staff_role role, time_t now, size_t *queued)
+{
+	struct notify_request one = *rq;
+	enum md_err err = MD_OK;
+	size_t i;
+
+	if (queued)
+		*queued = 0;
+	for (i = 0; i < cfg->n_staff && err == MD_OK; i++) {
+		if (cfg->staff[i].role != role || !notice_address_valid(cfg->staff[i].address))
+			continue;
+		one.to_addr = cfg->staff[i].address;
+		one.to_name = cfg->staff[i].name;
+		err = notify_queue(cfg, db, &one, now, NULL);
+		if (err == MD_OK && queued)
+			(*queued)++;
+	}
+	return err;
+}

@@ -49,4 +49,13 @@ struct notify_request {
 enum md_err notify_queue(const struct md_config *cfg, struct db *db,
     const struct notify_request *rq, time_t now, char **message_id);
 
+/*
+ * Queue rq once for every listed staff member of role (to_addr and to_name
+ * of rq are ignored and set per member; members whose address we would not
+ * send to are skipped). *queued (may be NULL) receives how many were queued.
+ * Same transaction rule and errors as notify_queue().
+ */
+enum md_err notify_queue_role(const struct md_config *cfg, struct db *db,
+    const struct notify_request *rq, enum staff_role role, time_t now, size_t *queued);
+
 #endif

@@ -184,7 +184,7 @@ queue_alert(const struct md_config *cfg, struct db *db, const struct outbox_item
 	struct notify_request rq;
 	char tag[CASE_NUMBER_MAX + 2], when[64], reason[512], title[400];
 	int en = strcmp(cfg->language, "en") == 0;
-	size_t n = 0, i;
+	size_t n = 0;
 	enum md_err err;
 
 	err = case_get(db, item->case_id, &c);
@@ -212,22 +212,15 @@ queue_alert(const struct md_config *cfg, struct db *db, const struct outbox_item
 	vars[n].name = "alert";		vars[n++].value = title;
 	vars[n].name = "text";		vars[n++].value = reason;
 
-	for (i = 0; i < cfg->n_staff && err == MD_OK; i++) {
-		if (cfg->staff[i].role != STAFF_SECRETARIAT ||
-		    !notice_address_valid(cfg->staff[i].address))
-			continue;
-		memset(&rq, 0, sizeof(rq));
-		rq.case_id = c->id;
-		rq.kind = RATELIMIT_ALERT_KIND;
-		rq.template_name = "staff_alert";
-		rq.vars = vars;
-		rq.nvars = n;
-		rq.to_addr = cfg->staff[i].address;
-		rq.to_name = cfg->staff[i].name;
-		rq.thread_topic = c->subject;
-		rq.auto_submitted = NOTICE_AUTO_GENERATED;
-		err = notify_queue(cfg, db, &rq, now, NULL);
-	}
+	memset(&rq, 0, sizeof(rq));
+	rq.case_id = c->id;
+	rq.kind = RATELIMIT_ALERT_KIND;
+	rq.template_name = "staff_alert";
+	rq.vars = vars;
+	rq.nvars = n;
+	rq.thread_topic = c->subject;
+	rq.auto_submitted = NOTICE_AUTO_GENERATED;
+	err = notify_queue_role(cfg, db, &rq, STAFF_SECRETARIAT, now, NULL);
 	case_record_free(c);
 	return err;
 }

@@ -18,6 +18,7 @@
 
 #include "deadline.h"
 #include "log.h"
+#include "msgstore.h"
 #include "notice.h"
 #include "notify.h"
 #include "scheduler.h"
@@ -335,29 +336,6 @@ recipients_for(const struct wf_env *env, const struct case_record *c,
 		add_role(env->cfg, STAFF_LEADERSHIP, r, n);
 }
 
-/* The Message-ID that started the case's thread, or NULL (caller frees). */
-static enum md_err
-thread_root(struct db *db, int64_t case_id, char **out)
-{
-	sqlite3_stmt *st;
-	enum md_err err;
-	int rc;
-
-	*out = NULL;
-	err = db_prepare(db, "SELECT message_id FROM messages WHERE case_id = ?"
-	    " AND message_id IS NOT NULL ORDER BY id LIMIT 1", &st);
-	if (err)
-		return err;
-	sqlite3_bind_int64(st, 1, case_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		err = db_column_dup(st, 0, out);
-	else
-		err = db_status(db, rc);
-	sqlite3_finalize(st);
-	return err;
-}
-
 /* The template variables of a reminder or escalation, all text owned by bufs. */
 struct notice_text {
 	struct buf submitted, due, count;
@@ -410,7 +388,7 @@ queue_notices(const struct wf_env *env, const struct case_record *c,
 
 	err = notice_text_fill(env, c, p, &t);
 	if (err == MD_OK)
-		err = thread_root(env->db, c->id, &root);
+		err = msgstore_thread_root(env->db, c->id, &root);
 	if (err)
 		goto out;
 	v[n].name = "case_number";	v[n++].value = c->number;

@@ -76,7 +76,7 @@ alert_failure(const struct md_config *cfg, struct db *db, const struct outbox_it
 	struct template_var vars[5];
 	struct notify_request rq;
 	char title[400], tag[CASE_NUMBER_MAX + 2];
-	size_t i, n = 0;
+	size_t n = 0;
 
 	if (config_find_staff(cfg, it->rcpt))
 		return;
@@ -92,21 +92,15 @@ alert_failure(const struct md_config *cfg, struct db *db, const struct outbox_it
 		vars[n].name = "case_tag";	vars[n++].value = tag;
 		vars[n].name = "subject";	vars[n++].value = c->subject;
 	}
-	for (i = 0; i < cfg->n_staff; i++) {
-		if (cfg->staff[i].role != STAFF_SECRETARIAT)
-			continue;
-		memset(&rq, 0, sizeof(rq));
-		rq.case_id = c ? c->id : 0;
-		rq.kind = "delivery_alert";
-		rq.template_name = "staff_alert";
-		rq.vars = vars;
-		rq.nvars = n;
-		rq.to_addr = cfg->staff[i].address;
-		rq.to_name = cfg->staff[i].name;
-		rq.auto_submitted = NOTICE_AUTO_GENERATED;
-		if (notify_queue(cfg, db, &rq, now, NULL) != MD_OK)
-			log_warnx("cannot queue the delivery alert to %s", cfg->staff[i].address);
-	}
+	memset(&rq, 0, sizeof(rq));
+	rq.case_id = c ? c->id : 0;
+	rq.kind = "delivery_alert";
+	rq.template_name = "staff_alert";
+	rq.vars = vars;
+	rq.nvars = n;
+	rq.auto_submitted = NOTICE_AUTO_GENERATED;
+	if (notify_queue_role(cfg, db, &rq, STAFF_SECRETARIAT, now, NULL) != MD_OK)
+		log_warnx("cannot queue the delivery alert for %s", it->rcpt);
 	case_record_free(c);
 }
 

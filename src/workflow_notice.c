@@ -12,6 +12,7 @@
 
 #include "deadline.h"
 #include "log.h"
+#include "msgstore.h"
 #include "notify.h"
 #include "workflow_int.h"
 
@@ -47,29 +48,6 @@ wf_date(struct wf_ctx *x, time_t t, struct buf *out)
 	if (t == 0)
 		return MD_OK;
 	return deadline_format(t, x->env->cfg->timezone, x->lang, out);
-}
-
-/* The Message-ID that started the case's thread, or NULL (caller frees). */
-static enum md_err
-thread_root(struct db *db, int64_t case_id, char **out)
-{
-	sqlite3_stmt *st;
-	enum md_err err;
-	int rc;
-
-	*out = NULL;
-	err = db_prepare(db, "SELECT message_id FROM messages WHERE case_id = ?"
-	    " AND message_id IS NOT NULL ORDER BY id LIMIT 1", &st);
-	if (err)
-		return err;
-	sqlite3_bind_int64(st, 1, case_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		err = db_column_dup(st, 0, out);
-	else
-		err = db_status(db, rc);
-	sqlite3_finalize(st);
-	return err;
 }
 
 /* The signature name: the configured name of the acting staff member, if any. */
@@ -108,7 +86,7 @@ queue_one(struct wf_ctx *x, int64_t file_case, const struct case_record *nc, con
 	err = wf_date(x, nc->submitted_at, &submitted);
 	if (err)
 		goto out;
-	err = thread_root(x->env->db, nc->id, &root);
+	err = msgstore_thread_root(x->env->db, nc->id, &root);
 	if (err)
 		goto out;
 	snprintf(tag, sizeof(tag), "[%s]", nc->number);

@@ -152,6 +152,37 @@ test_set_case(void **state)
 }
 
 static void
+test_thread_root(void **state)
+{
+	struct testdb *f = *state;
+	struct message first = { .subject = "", .from_name = "", .text = "",
+	    .message_id = "root@members.test" };
+	struct message later = { .subject = "", .from_name = "", .text = "",
+	    .message_id = "later@chamber.test" };
+	struct msgstore_new none = { .raw = "a", .raw_len = 1, .case_id = 5, .received_at = 1 };
+	struct msgstore_new in1 = { .raw = "b", .raw_len = 1, .msg = &first, .case_id = 5,
+	    .received_at = 2 };
+	struct msgstore_new in2 = { .raw = "c", .raw_len = 1, .msg = &later, .case_id = 5,
+	    .received_at = 3, .outgoing = 1 };
+	char *root = NULL;
+	int64_t id;
+
+	assert_int_equal(db_exec(f->db, "INSERT INTO cases (id, number, prefix, year, seq,"
+	    " submitted_at, created_at, updated_at) VALUES (5, 'MD-2026-0001', 'MD', 2026, 1,"
+	    " 0, 0, 0)"), MD_OK);
+	assert_int_equal(msgstore_thread_root(f->db, 5, &root), MD_OK);
+	assert_null(root);
+	/* A first message without a Message-ID does not start the thread. */
+	assert_int_equal(msgstore_insert(f->db, &none, &id), MD_OK);
+	assert_int_equal(msgstore_insert(f->db, &in1, &id), MD_OK);
+	assert_int_equal(msgstore_insert(f->db, &in2, &id), MD_OK);
+	assert_int_equal(msgstore_thread_root(f->db, 5, &root), MD_OK);
+	assert_non_null(root);
+	assert_string_equal(root, "root@members.test");
+	free(root);
+}
+
+static void
 test_mailbox_state(void **state)
 {
 	struct testdb *f = *state;
@@ -183,6 +214,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_unparsed_outgoing_and_transactions, testdb_state_setup,
 		    testdb_state_teardown),
 		cmocka_unit_test_setup_teardown(test_set_case, testdb_state_setup, testdb_state_teardown),
+		cmocka_unit_test_setup_teardown(test_thread_root, testdb_state_setup, testdb_state_teardown),
 		cmocka_unit_test_setup_teardown(test_mailbox_state, testdb_state_setup, testdb_state_teardown),
 	};
 
