@@ -13,10 +13,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include "archive.h"
 #include "calendar.h"
 #include "cli.h"
 #include "cli_workflow.h"
+#include "progress.h"
 #include "workflow.h"
 
 #define CLI_MAX_MERGE 64
@@ -315,16 +318,108 @@ cli_case_action(int argc, char **argv, struct db *db, const struct md_config *cf
 	return err == MD_OK ? 0 : 1;
 }
 
+/* Write one case's record to path, private like the database. */
+static enum md_err
+export_to_file(struct db *db, const struct md_config *cfg, const struct case_record *c,
+    const char *path, const char *dir, size_t *natt)
+{
+	enum md_err err;
+	FILE *fp;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd == -1 || (fp = fdopen(fd, "w")) == NULL) {
+		fprintf(stderr, "memberdesk: %s: %s\n", path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return MD_ERR_IO;
+	}
+	err = archive_export_html(db, cfg, c->id, fp, dir, natt);
+	if (fclose(fp) != 0 && err == MD_OK)
+		err = MD_ERR_IO;
+	if (err) {
+		fprintf(stderr, "memberdesk: export of %s failed: %s\n", c->number,
+		    md_strerror(err));
+		unlink(path);
+	}
+	return err;
+}
+
+/*
+ * case export --all -d DIR [--status S] [--year N]: every matching case to
+ * DIR/NUMBER.html, with a progress line on a terminal. Attachments are
+ * listed, not written out (one directory per case would be needed).
+ */
+static int
+export_all(int argc, char **argv, struct db *db, const struct md_config *cfg)
+{
+	struct case_filter filter;
+	struct case_record *v = NULL;
+	struct progress *prog = NULL;
+	const char *dir = NULL;
+	char path[PATH_MAX];
+	size_t n = 0, i, natt, done = 0;
+	enum md_err err;
+	long year;
+	int k;
+
+	memset(&filter, 0, sizeof(filter));
+	for (k = 1; k < argc; k++) {
+		if (strcmp(argv[k], "--all") == 0)
+			continue;
+		if (strcmp(argv[k], "-d") == 0 && k + 1 < argc)
+			dir = argv[++k];
+		else if (strcmp(argv[k], "--status") == 0 && k + 1 < argc)
+			filter.status = argv[++k];
+		else if (strcmp(argv[k], "--year") == 0 && k + 1 < argc &&
+		    parse_long(argv[k + 1], 1970, 9999, &year) == 0) {
+			filter.year = (int)year;
+			k++;
+		}
+		else
+			dir = NULL, k = argc;
+	}
+	if (dir == NULL) {
+		fprintf(stderr, "usage: memberdesk case export --all -d DIR [--status S] "
+		    "[--year N]\n");
+		return 2;
+	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "memberdesk: %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	err = case_list(db, &filter, &v, &n);
+	if (err) {
+		fprintf(stderr, "memberdesk: cannot list cases: %s\n", md_strerror(err));
+		return 1;
+	}
+	if (progress_new(stderr, "export", NULL, &prog) != MD_OK)
+		prog = NULL;
+	for (i = 0; i < n && err == MD_OK; i++) {
+		snprintf(path, sizeof(path), "%s/%s.html", dir, v[i].number);
+		err = export_to_file(db, cfg, &v[i], path, NULL, &natt);
+		if (err == MD_OK)
+			done++;
+		progress_update(prog, i + 1, n);
+	}
+	progress_finish(prog);
+	case_list_free(v, n);
+	fprintf(stderr, "%zu case%s exported to %s\n", done, done == 1 ? "" : "s", dir);
+	return err ? 1 : 0;
+}
+
 int
 cli_case_export(int argc, char **argv, struct db *db, const struct md_config *cfg)
 {
 	struct case_record *c = NULL;
 	const char *path = NULL, *dir = NULL, *number = NULL;
-	FILE *fp = stdout;
 	size_t natt = 0;
 	enum md_err err;
-	int i, fd;
+	int i;
 
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--all") == 0)
+			return export_all(argc, argv, db, cfg);
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
 			path = argv[++i];
@@ -337,7 +432,8 @@ cli_case_export(int argc, char **argv, struct db *db, const struct md_config *cf
 	}
 	if (number == NULL) {
 		fprintf(stderr, "usage: memberdesk case export NUMBER [-o FILE.html] "
-		    "[--attachments DIR]\n");
+		    "[--attachments DIR]\n"
+		    "       memberdesk case export --all -d DIR [--status S] [--year N]\n");
 		return 2;
 	}
 	err = case_find_by_number(db, number, &c);
@@ -350,25 +446,14 @@ cli_case_export(int argc, char **argv, struct db *db, const struct md_config *cf
 		return 1;
 	}
 	if (path) {
-		/* The record holds members' mail: private like the database. */
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (fd == -1 || (fp = fdopen(fd, "w")) == NULL) {
-			fprintf(stderr, "memberdesk: %s: %s\n", path, strerror(errno));
-			if (fd != -1)
-				close(fd);
-			case_record_free(c);
-			return 1;
-		}
+		err = export_to_file(db, cfg, c, path, dir, &natt);
+	} else {
+		err = archive_export_html(db, cfg, c->id, stdout, dir, &natt);
+		if (err)
+			fprintf(stderr, "memberdesk: export of %s failed: %s\n", c->number,
+			    md_strerror(err));
 	}
-	err = archive_export_html(db, cfg, c->id, fp, dir, &natt);
-	if (path && fclose(fp) != 0 && err == MD_OK)
-		err = MD_ERR_IO;
-	if (err) {
-		fprintf(stderr, "memberdesk: export of %s failed: %s\n", c->number,
-		    md_strerror(err));
-		if (path)
-			unlink(path);
-	} else if (path)
+	if (err == MD_OK && path)
 		fprintf(stderr, "%s: %s (%zu attachment%s listed%s)\n", c->number, path, natt,
 		    natt == 1 ? "" : "s", dir ? ", written out" : "");
 	case_record_free(c);

@@ -120,6 +120,41 @@ printf '%s' "$out" | "$PY" -c 'import json,sys; j=json.load(sys.stdin); assert j
 [ -z "$(ls "$WORK" | grep -v -e "\.conf$" -e "\.eml$" -e "^md\.db" -e "^tpl$" -e "^inspect\.err$")" ] &&
     pass "inspect stores nothing" || fail "inspect stores nothing" "$(ls "$WORK")"
 
+# Export of many cases: one private file each, progress only on a terminal.
+printf 'kind,name,unit_name,addresses,phone\nunit,张伟,华东公司,alice@members.test,\n' > "$WORK/m.csv"
+export MEMBERDESK_CONF="$WORK/good.conf"
+"$C" member import "$WORK/m.csv" >/dev/null 2>&1
+for i in 1 2 3 4 5; do
+	"$C" case register --member alice@members.test --channel walk-in --subject "来访$i" --text "记录$i" >/dev/null 2>&1
+done
+"$C" case export --all -d "$WORK/export" 2>"$WORK/export.err"; rc=$?
+files=$(ls "$WORK/export" 2>/dev/null | grep -c '^MD-[0-9]*-[0-9]*\.html$')
+modes=$(stat -c %a "$WORK"/export/*.html 2>/dev/null | sort -u)
+[ "$rc" = 0 ] && [ "$files" = 5 ] && [ "$modes" = 600 ] && ! grep -q $'\r' "$WORK/export.err" &&
+    pass "case export --all: five private files, no progress line off a terminal" ||
+    fail "case export --all: five private files, no progress line off a terminal" "rc=$rc files=$files modes=$modes"
+tty_out=$("$PY" - "$C" "$WORK/export-tty" <<'PYEOF'
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "case", "export", "--all", "-d", sys.argv[2]])
+out = b""
+while True:
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+os.waitpid(pid, 0)
+print("progress" if b"\r" in out and b"5/5" in out else "none: %r" % out[-200:])
+PYEOF
+)
+[ "$tty_out" = progress ] && pass "case export --all shows progress on a terminal" ||
+    fail "case export --all shows progress on a terminal" "$tty_out"
+unset MEMBERDESK_CONF
+
 # Privilege drop: as root with user = "nobody", the database is created by nobody.
 if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	mkdir -m 0755 "$WORK/state"
