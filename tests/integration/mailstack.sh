@@ -79,6 +79,14 @@ mailstack_add_user()
 	mkdir -p "$MS_DIR/home/$name"
 	chown "$MS_MAIL_UID:$MS_MAIL_GID" "$MS_DIR/home/$name"
 	printf '%s:{PLAIN}%s\n' "$name" "$pw" >> "$MS_DIR/dovecot/users"
+	# Dovecot re-reads the users file when its mtime changes, compared in
+	# whole seconds: a user added in the second of its last read would stay
+	# unknown. Move the mtime strictly forward on every addition.
+	local cur now
+	cur=$(stat -c %Y "$MS_DIR/dovecot/users")
+	now=$(date +%s)
+	[ "$cur" -lt "$now" ] && cur=$now
+	touch -d "@$((cur + 1))" "$MS_DIR/dovecot/users"
 }
 
 ms_make_certs()
