@@ -9,7 +9,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${MD_BUILD_DIR:-$top/build-tests}
-fuzz_seconds=${MD_FUZZ_SECONDS:-20}
+fuzz_seconds=${MD_FUZZ_SECONDS:-15}
 jobs=$(nproc 2>/dev/null || echo 2)
 
 if [ "${MD_SKIP_DEPS:-0}" != 1 ]; then

@@ -43,11 +43,12 @@ for h in $harnesses; do
 	work="corpus-$h"
 	rm -rf "$work"
 	mkdir -p "$work"
-	for d in $(seeds_for "$h"); do
+	for d in $(seeds_for "$h") "$top/tests/fuzz/regressions/${h#fuzz_}"; do
 		[ -d "$d" ] && find "$d" -maxdepth 1 -type f -size -1M -exec cp {} "$work/" \; 2>/dev/null
 	done
 	log="$h.fuzz.log"
-	if "tests/fuzz/$h" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+	# A fixed seed makes a finding reproducible from the printed log.
+	if "tests/fuzz/$h" -seed=1 -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
 	    -artifact_prefix="crashes/$h-" -print_final_stats=1 "$work" >"$log" 2>&1; then
 		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 		echo "fuzz: $h: ${runs:-?} runs in ${seconds}s, no crash"
