@@ -149,9 +149,18 @@ def cmd_gen(a):
 
 
 def imap_login(port, user):
-    m = imaplib.IMAP4("127.0.0.1", int(port))
-    m.login(user, user + "-pw")
-    return m
+    # A user added moments ago may not be known to Dovecot's auth process
+    # yet (it re-reads its users file lazily): retry for a few seconds.
+    for attempt in range(20):
+        m = imaplib.IMAP4("127.0.0.1", int(port))
+        try:
+            m.login(user, user + "-pw")
+            return m
+        except imaplib.IMAP4.error:
+            m.shutdown()
+            if attempt == 19:
+                raise
+            time.sleep(0.5)
 
 
 def cmd_append(a):
