@@ -172,10 +172,10 @@ find_outbox(struct db *db, const char *message_id, const char *rcpt, time_t sinc
 	int rc;
 
 	if (message_id)
-		err = db_prepare(db, "SELECT id, coalesce(case_id, 0), kind, rcpt, message_id"
+		err = db_prepare_cached(db, "SELECT id, coalesce(case_id, 0), kind, rcpt, message_id"
 		    " FROM outbox WHERE message_id = ?", &st);
 	else
-		err = db_prepare(db, "SELECT id, coalesce(case_id, 0), kind, rcpt, message_id"
+		err = db_prepare_cached(db, "SELECT id, coalesce(case_id, 0), kind, rcpt, message_id"
 		    " FROM outbox WHERE rcpt = ? AND status = 'sent' AND sent_at >= ?"
 		    " ORDER BY sent_at DESC, id DESC LIMIT 1", &st);
 	if (err)
@@ -190,7 +190,7 @@ find_outbox(struct db *db, const char *message_id, const char *rcpt, time_t sinc
 		err = MD_ERR_NOTFOUND;
 	else
 		err = db_status(db, rc);
-	sqlite3_finalize(st);
+	db_release(db, st);
 	return err;
 }
 
@@ -202,7 +202,7 @@ find_outgoing(struct db *db, const char *message_id, struct bounced_notice *out)
 	enum md_err err;
 	int rc;
 
-	err = db_prepare(db, "SELECT case_id FROM messages WHERE message_id = ?"
+	err = db_prepare_cached(db, "SELECT case_id FROM messages WHERE message_id = ?"
 	    " AND direction = 'out' AND case_id IS NOT NULL ORDER BY id LIMIT 1", &st);
 	if (err)
 		return err;
@@ -216,7 +216,7 @@ find_outgoing(struct db *db, const char *message_id, struct bounced_notice *out)
 		err = MD_ERR_NOTFOUND;
 	else
 		err = db_status(db, rc);
-	sqlite3_finalize(st);
+	db_release(db, st);
 	return err;
 }
 
@@ -261,7 +261,7 @@ reported_before(struct db *db, int64_t case_id, const char *notice_message_id, i
 	*yes = 0;
 	if (notice_message_id == NULL || case_id == 0)
 		return MD_OK;
-	err = db_prepare(db, "SELECT 1 FROM case_events WHERE case_id = ?"
+	err = db_prepare_cached(db, "SELECT 1 FROM case_events WHERE case_id = ?"
 	    " AND kind = '" BOUNCE_EVENT "' AND json_valid(detail)"
 	    " AND json_extract(detail, '$.notice_message_id') = ?"
 	    " AND json_extract(detail, '$.delayed') = 0 LIMIT 1", &st);
@@ -274,7 +274,7 @@ reported_before(struct db *db, int64_t case_id, const char *notice_message_id, i
 		*yes = 1;
 	else
 		err = db_status(db, rc);
-	sqlite3_finalize(st);
+	db_release(db, st);
 	return err;
 }
 

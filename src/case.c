@@ -63,18 +63,18 @@ next_seq(struct db *db, const char *prefix, int year, int *seq)
 	enum md_err err;
 	int rc;
 
-	err = db_prepare(db, "INSERT INTO case_seq (prefix, year, last) VALUES (?, ?, 1)"
+	err = db_prepare_cached(db, "INSERT INTO case_seq (prefix, year, last) VALUES (?, ?, 1)"
 	    " ON CONFLICT (prefix, year) DO UPDATE SET last = last + 1", &st);
 	if (err)
 		return err;
 	sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, year);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	db_release(db, st);
 	err = db_status(db, rc);
 	if (err)
 		return err;
-	err = db_prepare(db, "SELECT last FROM case_seq WHERE prefix = ? AND year = ?", &st);
+	err = db_prepare_cached(db, "SELECT last FROM case_seq WHERE prefix = ? AND year = ?", &st);
 	if (err)
 		return err;
 	sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
@@ -84,7 +84,7 @@ next_seq(struct db *db, const char *prefix, int year, int *seq)
 		*seq = sqlite3_column_int(st, 0);
 	else
 		err = rc == SQLITE_DONE ? MD_ERR_DB : db_status(db, rc);
-	sqlite3_finalize(st);
+	db_release(db, st);
 	return err;
 }
 
@@ -109,7 +109,7 @@ case_create(struct db *db, const struct case_new *in, time_t now, int64_t *id, c
 	err = case_format_number(in->prefix, in->year, seq, num, sizeof(num));
 	if (err)
 		return err;
-	err = db_prepare(db, "INSERT INTO cases (number, prefix, year, seq, subject, text,"
+	err = db_prepare_cached(db, "INSERT INTO cases (number, prefix, year, seq, subject, text,"
 	    " type, tier, status, channel, member_id, requester_name, requester_unit,"
 	    " requester_email, requester_phone, submitted_at, created_at, updated_at)"
 	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'registered', ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st);
@@ -138,7 +138,7 @@ case_create(struct db *db, const struct case_new *in, time_t now, int64_t *id, c
 	sqlite3_bind_int64(st, 16, (sqlite3_int64)now);
 	sqlite3_bind_int64(st, 17, (sqlite3_int64)now);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	db_release(db, st);
 	err = db_status(db, rc);
 	if (err)
 		return err;
@@ -160,12 +160,12 @@ case_exists(struct db *db, int64_t case_id)
 	sqlite3_stmt *st;
 	enum md_err err;
 
-	err = db_prepare(db, "SELECT 1 FROM cases WHERE id = ?", &st);
+	err = db_prepare_cached(db, "SELECT 1 FROM cases WHERE id = ?", &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, case_id);
 	err = dbstmt_row(db, st);
-	sqlite3_finalize(st);
+	db_release(db, st);
 	return err;
 }
 
@@ -190,7 +190,7 @@ case_add_event_via(struct db *db, int64_t case_id, time_t at, const char *kind,
 	err = case_exists(db, case_id);
 	if (err)
 		return err;
-	err = db_prepare(db, "INSERT INTO case_events (case_id, at, kind, actor, detail,"
+	err = db_prepare_cached(db, "INSERT INTO case_events (case_id, at, kind, actor, detail,"
 	    " message_id, via) VALUES (?, ?, ?, ?, ?, ?, ?)", &st);
 	if (err)
 		return err;
@@ -202,7 +202,7 @@ case_add_event_via(struct db *db, int64_t case_id, time_t at, const char *kind,
 	dbstmt_bind_id(st, 6, message_id);
 	dbstmt_bind_text(st, 7, via);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	db_release(db, st);
 	err = db_status(db, rc);
 	if (err == MD_OK && event_id)
 		*event_id = sqlite3_last_insert_rowid(db_handle(db));
@@ -215,7 +215,7 @@ case_set_status(struct db *db, int64_t case_id, const char *status, time_t now)
 	sqlite3_stmt *st;
 	enum md_err err;
 
-	err = db_prepare(db, "UPDATE cases SET status = ?, updated_at = ? WHERE id = ?", &st);
+	err = db_prepare_cached(db, "UPDATE cases SET status = ?, updated_at = ? WHERE id = ?", &st);
 	if (err)
 		return err;
 	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
@@ -263,7 +263,7 @@ set_column(struct db *db, int64_t case_id, const char *column, int kind, int64_t
 
 	snprintf(sql, sizeof(sql), "UPDATE cases SET %s = ?, updated_at = ? WHERE id = ?",
 	    column);
-	err = db_prepare(db, sql, &st);
+	err = db_prepare_cached(db, sql, &st);
 	if (err)
 		return err;
 	if (kind == 't')
@@ -410,7 +410,7 @@ case_query_one(struct db *db, const char *sql, const char *text, int64_t id,
 	c = NULL;
 out:
 	case_record_free(c);
-	sqlite3_finalize(st);
+	db_release(db, st);
 	return err;
 }
 
@@ -447,7 +447,7 @@ grow(void **v, size_t n, size_t *cap, size_t sz)
 	return MD_OK;
 }
 
-/* Every row of st as a case record; finalizes st. */
+/* Every row of st as a case record; releases st. */
 static enum md_err
 collect_cases(struct db *db, sqlite3_stmt *st, struct case_record **out, size_t *n)
 {
@@ -466,7 +466,7 @@ collect_cases(struct db *db, sqlite3_stmt *st, struct case_record **out, size_t 
 	}
 	err = db_status(db, rc);
 out:
-	sqlite3_finalize(st);
+	db_release(db, st);
 	if (err) {
 		case_list_free(v, len);
 		return err;
@@ -491,7 +491,7 @@ case_list(struct db *db, const struct case_filter *filter, struct case_record **
 	 * "?4 = 0 OR ..." and would read every case (a second at a million).
 	 */
 	if (filter && filter->overdue_at)
-		err = db_prepare(db, "SELECT " CASE_COLUMNS " FROM cases WHERE id IN ("
+		err = db_prepare_cached(db, "SELECT " CASE_COLUMNS " FROM cases WHERE id IN ("
 		    "  SELECT id FROM cases WHERE status = 'registered' AND review_due < ?4"
 		    "  UNION ALL"
 		    "  SELECT id FROM cases WHERE status = 'handling' AND handling_due < ?4"
@@ -500,7 +500,7 @@ case_list(struct db *db, const struct case_filter *filter, struct case_record **
 		    " AND (?1 IS NULL OR status = ?1) AND (?2 = 0 OR year = ?2)"
 		    " ORDER BY id DESC LIMIT ?3", &st);
 	else
-		err = db_prepare(db, "SELECT " CASE_COLUMNS " FROM cases"
+		err = db_prepare_cached(db, "SELECT " CASE_COLUMNS " FROM cases"
 		    " WHERE (?1 IS NULL OR status = ?1) AND (?2 = 0 OR year = ?2)"
 		    " ORDER BY id DESC LIMIT ?3", &st);
 	if (err)
@@ -521,7 +521,7 @@ case_list_joint(struct db *db, int64_t parent_id, struct case_record **out, size
 
 	*out = NULL;
 	*n = 0;
-	err = db_prepare(db, "SELECT " CASE_COLUMNS " FROM cases WHERE joint_parent_id = ?"
+	err = db_prepare_cached(db, "SELECT " CASE_COLUMNS " FROM cases WHERE joint_parent_id = ?"
 	    " ORDER BY id", &st);
 	if (err)
 		return err;
@@ -538,7 +538,7 @@ load_messages(struct db *db, struct case_full *f)
 	enum md_err err;
 	int rc;
 
-	err = db_prepare(db, "SELECT id, direction, from_addr, from_name, subject, text, date,"
+	err = db_prepare_cached(db, "SELECT id, direction, from_addr, from_name, subject, text, date,"
 	    " received_at, (SELECT count(*) FROM attachments a WHERE a.message_id = m.id)"
 	    " FROM messages m WHERE case_id = ? ORDER BY received_at, id", &st);
 	if (err)
@@ -562,7 +562,7 @@ load_messages(struct db *db, struct case_full *f)
 	}
 	err = db_status(db, rc);
 out:
-	sqlite3_finalize(st);
+	db_release(db, st);
 	return err;
 }
 
@@ -575,7 +575,7 @@ load_events(struct db *db, struct case_full *f)
 	enum md_err err;
 	int rc;
 
-	err = db_prepare(db, "SELECT id, at, kind, actor, detail, message_id, via FROM case_events"
+	err = db_prepare_cached(db, "SELECT id, at, kind, actor, detail, message_id, via FROM case_events"
 	    " WHERE case_id = ? ORDER BY id", &st);
 	if (err)
 		return err;
@@ -596,7 +596,7 @@ load_events(struct db *db, struct case_full *f)
 	}
 	err = db_status(db, rc);
 out:
-	sqlite3_finalize(st);
+	db_release(db, st);
 	return err;
 }
 

@@ -17,8 +17,25 @@
 #include "db.h"
 #include "log.h"
 
+/*
+ * Statements kept prepared between calls (db_prepare_cached()). Parsing
+ * the SQL again for every message was a third of intake's CPU; the hot
+ * paths use a few dozen distinct statements, so a small table searched
+ * by hash is enough, and a full table only means uncached statements.
+ */
+#define DB_STMT_CACHE_MAX 128
+
+struct db_cached {
+	char *sql;
+	unsigned long hash;
+	sqlite3_stmt *st;
+	int in_use;
+};
+
 struct db {
 	sqlite3 *h;
+	struct db_cached cache[DB_STMT_CACHE_MAX];
+	int ncached;
 	char errmsg[512];
 };
 
@@ -279,6 +296,94 @@ db_prepare(struct db *db, const char *sql, sqlite3_stmt **stmt)
 {
 	*stmt = NULL;
 	return db_status(db, sqlite3_prepare_v2(db->h, sql, -1, stmt, NULL));
+}
+
+/* FNV-1a: cheap, and good enough to skip most string comparisons. */
+static unsigned long
+sql_hash(const char *sql)
+{
+	unsigned long h = 2166136261UL;
+
+	for (; *sql; sql++) {
+		h ^= (unsigned char)*sql;
+		h *= 16777619UL;
+	}
+	return h;
+}
+
+enum md_err
+db_prepare_cached(struct db *db, const char *sql, sqlite3_stmt **stmt)
+{
+	struct db_cached *c;
+	unsigned long h = sql_hash(sql);
+	int i, busy = 0, rc;
+	char *copy;
+
+	*stmt = NULL;
+	for (i = 0; i < db->ncached; i++) {
+		c = &db->cache[i];
+		if (c->hash != h || strcmp(c->sql, sql) != 0)
+			continue;
+		if (c->in_use) {
+			busy = 1;
+			continue;
+		}
+		c->in_use = 1;
+		*stmt = c->st;
+		return MD_OK;
+	}
+	/*
+	 * One cached copy per SQL text: a nested user of the same statement
+	 * (or a full table) gets a private one that db_release() finalizes.
+	 */
+	if (busy || db->ncached == DB_STMT_CACHE_MAX)
+		return db_prepare(db, sql, stmt);
+	copy = strdup(sql);
+	if (copy == NULL)
+		return MD_ERR_NOMEM;
+	rc = sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL);
+	if (rc != SQLITE_OK) {
+		free(copy);
+		*stmt = NULL;
+		return db_status(db, rc);
+	}
+	c = &db->cache[db->ncached++];
+	c->sql = copy;
+	c->hash = h;
+	c->st = *stmt;
+	c->in_use = 1;
+	return MD_OK;
+}
+
+void
+db_release(struct db *db, sqlite3_stmt *st)
+{
+	int i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < db->ncached; i++) {
+		if (db->cache[i].st != st)
+			continue;
+		/* reset's code repeats the last step's error, already reported then. */
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		db->cache[i].in_use = 0;
+		return;
+	}
+	sqlite3_finalize(st);
+}
+
+static void
+clear_cache(struct db *db)
+{
+	int i;
+
+	for (i = 0; i < db->ncached; i++) {
+		sqlite3_finalize(db->cache[i].st);
+		free(db->cache[i].sql);
+	}
+	db->ncached = 0;
 }
 
 enum md_err
@@ -550,6 +655,7 @@ db_close(struct db *db)
 	if (db == NULL)
 		return;
 	if (db->h) {
+		clear_cache(db);
 		db_rollback(db);
 		sqlite3_close_v2(db->h);
 	}

@@ -77,6 +77,26 @@ const char *db_errmsg(struct db *db);
  */
 enum md_err db_prepare(struct db *db, const char *sql, sqlite3_stmt **stmt);
 
+/*
+ * Like db_prepare(), but the statement stays prepared for the next caller
+ * with the same SQL text (compared by content, so sql need not be a
+ * literal): preparing costs more than running most of our statements.
+ * Give it back with db_release(), never sqlite3_finalize(). While one
+ * caller holds the cached statement, another asking for the same SQL gets
+ * a private one (db_release() finalizes it), so nested use is safe.
+ * Cached statements are finalized by db_close(); they must all have been
+ * released by then. Errors: those of db_prepare(), MD_ERR_NOMEM.
+ */
+enum md_err db_prepare_cached(struct db *db, const char *sql, sqlite3_stmt **stmt);
+
+/*
+ * Hand back a statement from db_prepare_cached() or db_prepare(): a cached
+ * one is reset and its bindings cleared (so no borrowed pointer outlives
+ * the call), any other is finalized. NULL is allowed. An error from the
+ * statement's last step is not reported again.
+ */
+void db_release(struct db *db, sqlite3_stmt *st);
+
 /* Run SQL that returns no rows (one or more statements). Mapped error on failure. */
 enum md_err db_exec(struct db *db, const char *sql);
 

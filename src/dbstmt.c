@@ -11,7 +11,7 @@ dbstmt_prepare_key(struct db *db, const char *sql, const char *text, int64_t id,
 {
 	enum md_err err;
 
-	err = db_prepare(db, sql, st);
+	err = db_prepare_cached(db, sql, st);
 	if (err)
 		return err;
 	if (text)
@@ -39,10 +39,10 @@ dbstmt_change(struct db *db, sqlite3_stmt *st)
 	int rc;
 
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
 	err = db_status(db, rc);
 	if (err == MD_OK && sqlite3_changes(db_handle(db)) == 0)
 		err = MD_ERR_NOTFOUND;
+	db_release(db, st);
 	return err;
 }
 

@@ -17,7 +17,9 @@
 /*
  * Prepare sql and bind its parameter 1 to text, or to id when text is NULL
  * (the lookups by number, address or Message-ID that also exist by id).
- * text must outlive the statement. Errors: those of db_prepare().
+ * text must outlive the statement. The statement comes from
+ * db_prepare_cached(): give it back with db_release().
+ * Errors: those of db_prepare_cached().
  */
 enum md_err dbstmt_prepare_key(struct db *db, const char *sql, const char *text, int64_t id,
     sqlite3_stmt **st);
@@ -25,13 +27,14 @@ enum md_err dbstmt_prepare_key(struct db *db, const char *sql, const char *text,
 /*
  * Step st once for a row. MD_OK with the row ready to read;
  * MD_ERR_NOTFOUND when the query has no row; otherwise db_status()'s code.
- * st stays open: the caller reads the row and finalizes it.
+ * st stays open: the caller reads the row and releases it (db_release()).
  */
 enum md_err dbstmt_row(struct db *db, sqlite3_stmt *st);
 
 /*
- * Run a prepared UPDATE or DELETE meant for one existing row and finalize
- * it. MD_OK; MD_ERR_NOTFOUND when it changed no row (the WHERE clause
+ * Run a prepared UPDATE or DELETE meant for one existing row and give it
+ * back with db_release() (so it may come from db_prepare() or
+ * db_prepare_cached()). MD_OK; MD_ERR_NOTFOUND when it changed no row (the WHERE clause
  * matched nothing); otherwise db_status()'s code.
  */
 enum md_err dbstmt_change(struct db *db, sqlite3_stmt *st);

@@ -176,7 +176,7 @@ load_addresses(struct db *db, struct member *m)
 	size_t cap = 0;
 	int rc;
 
-	err = db_prepare(db, "SELECT address FROM member_addresses WHERE member_id = ?"
+	err = db_prepare_cached(db, "SELECT address FROM member_addresses WHERE member_id = ?"
 	    " ORDER BY address", &st);
 	if (err)
 		return err;
@@ -198,7 +198,7 @@ load_addresses(struct db *db, struct member *m)
 	}
 	err = db_status(db, rc);
 out:
-	sqlite3_finalize(st);
+	db_release(db, st);
 	return err;
 }
 
@@ -251,7 +251,7 @@ member_query_one(struct db *db, const char *sql, const char *text, int64_t id,
 	m = NULL;
 out:
 	member_free(m);
-	sqlite3_finalize(st);
+	db_release(db, st);
 	return err;
 }
 
@@ -291,7 +291,7 @@ member_list(struct db *db, struct member **out, size_t *n)
 
 	*out = NULL;
 	*n = 0;
-	err = db_prepare(db, "SELECT " MEMBER_COLUMNS " FROM members m ORDER BY m.id", &st);
+	err = db_prepare_cached(db, "SELECT " MEMBER_COLUMNS " FROM members m ORDER BY m.id", &st);
 	if (err)
 		return err;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -312,7 +312,7 @@ member_list(struct db *db, struct member **out, size_t *n)
 	}
 	err = db_status(db, rc);
 out:
-	sqlite3_finalize(st);
+	db_release(db, st);
 	if (err) {
 		member_list_free(v, len);
 		return err;
@@ -680,7 +680,7 @@ owner_of(struct db *db, const char *addr, int64_t *id)
 	int rc;
 
 	*id = 0;
-	err = db_prepare(db, "SELECT member_id FROM member_addresses WHERE address = ?", &st);
+	err = db_prepare_cached(db, "SELECT member_id FROM member_addresses WHERE address = ?", &st);
 	if (err)
 		return err;
 	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
@@ -689,7 +689,7 @@ owner_of(struct db *db, const char *addr, int64_t *id)
 		*id = sqlite3_column_int64(st, 0);
 	else
 		err = db_status(db, rc);
-	sqlite3_finalize(st);
+	db_release(db, st);
 	return err;
 }
 
@@ -723,13 +723,13 @@ store_row(struct db *db, struct import_row *r, time_t now, FILE *errors, const c
 			id = owner;
 	}
 	if (id) {
-		err = db_prepare(db, "UPDATE members SET kind = ?, name = ?, unit_name = ?,"
+		err = db_prepare_cached(db, "UPDATE members SET kind = ?, name = ?, unit_name = ?,"
 		    " phone = ?, updated_at = ? WHERE id = ?", &st);
 		if (err)
 			return err;
 		sqlite3_bind_int64(st, 6, id);
 	} else {
-		err = db_prepare(db, "INSERT INTO members (kind, name, unit_name, phone,"
+		err = db_prepare_cached(db, "INSERT INTO members (kind, name, unit_name, phone,"
 		    " updated_at, created_at) VALUES (?, ?, ?, ?, ?, ?)", &st);
 		if (err)
 			return err;
@@ -741,7 +741,7 @@ store_row(struct db *db, struct import_row *r, time_t now, FILE *errors, const c
 	sqlite3_bind_text(st, 4, r->phone, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)now);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	db_release(db, st);
 	st = NULL;
 	err = db_status(db, rc);
 	if (err)
@@ -752,7 +752,7 @@ store_row(struct db *db, struct import_row *r, time_t now, FILE *errors, const c
 		id = sqlite3_last_insert_rowid(db_handle(db));
 		res->imported++;
 	}
-	err = db_prepare(db, "INSERT OR IGNORE INTO member_addresses (address, member_id)"
+	err = db_prepare_cached(db, "INSERT OR IGNORE INTO member_addresses (address, member_id)"
 	    " VALUES (?, ?)", &st);
 	if (err)
 		return err;
@@ -762,7 +762,7 @@ store_row(struct db *db, struct import_row *r, time_t now, FILE *errors, const c
 		sqlite3_bind_int64(st, 2, id);
 		err = db_status(db, sqlite3_step(st));
 	}
-	sqlite3_finalize(st);
+	db_release(db, st);
 	return err;
 }
 

@@ -40,7 +40,7 @@ find_id(struct db *db, sqlite3_stmt *st, int64_t *id)
 	err = dbstmt_row(db, st);
 	if (err == MD_OK && id)
 		*id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	db_release(db, st);
 	return err;
 }
 
@@ -51,7 +51,7 @@ msgstore_find_uid(struct db *db, const char *mailbox, uint32_t uidvalidity, uint
 	sqlite3_stmt *st;
 	enum md_err err;
 
-	err = db_prepare(db, "SELECT id FROM messages WHERE mailbox = ? AND uidvalidity = ?"
+	err = db_prepare_cached(db, "SELECT id FROM messages WHERE mailbox = ? AND uidvalidity = ?"
 	    " AND uid = ?", &st);
 	if (err)
 		return err;
@@ -67,7 +67,7 @@ msgstore_find_message_id(struct db *db, const char *message_id, int64_t *id)
 	sqlite3_stmt *st;
 	enum md_err err;
 
-	err = db_prepare(db, "SELECT id FROM messages WHERE message_id = ? ORDER BY id LIMIT 1",
+	err = db_prepare_cached(db, "SELECT id FROM messages WHERE message_id = ? ORDER BY id LIMIT 1",
 	    &st);
 	if (err)
 		return err;
@@ -81,7 +81,7 @@ msgstore_find_sha256(struct db *db, const char *sha256_hex, int64_t *id)
 	sqlite3_stmt *st;
 	enum md_err err;
 
-	err = db_prepare(db, "SELECT id FROM messages WHERE sha256 = ? ORDER BY id LIMIT 1",
+	err = db_prepare_cached(db, "SELECT id FROM messages WHERE sha256 = ? ORDER BY id LIMIT 1",
 	    &st);
 	if (err)
 		return err;
@@ -97,7 +97,7 @@ insert_attachments(struct db *db, int64_t msg_id, const struct message *msg)
 	enum md_err err;
 	size_t i;
 
-	err = db_prepare(db, "INSERT INTO attachments (message_id, filename, content_type,"
+	err = db_prepare_cached(db, "INSERT INTO attachments (message_id, filename, content_type,"
 	    " size, data) VALUES (?, ?, ?, ?, ?)", &st);
 	if (err)
 		return err;
@@ -115,7 +115,7 @@ insert_attachments(struct db *db, int64_t msg_id, const struct message *msg)
 			sqlite3_bind_null(st, 5);
 		err = db_status(db, sqlite3_step(st));
 	}
-	sqlite3_finalize(st);
+	db_release(db, st);
 	return err;
 }
 
@@ -132,7 +132,7 @@ insert_message(struct db *db, const struct msgstore_new *in, int64_t *id)
 	err = msgstore_sha256_hex(in->raw, in->raw_len, sha);
 	if (err)
 		return err;
-	err = db_prepare(db, "INSERT INTO messages (case_id, mailbox, uidvalidity, uid,"
+	err = db_prepare_cached(db, "INSERT INTO messages (case_id, mailbox, uidvalidity, uid,"
 	    " message_id, sha256, raw, subject, from_addr, from_name, date, text, direction,"
 	    " received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st);
 	if (err)
@@ -166,7 +166,7 @@ insert_message(struct db *db, const struct msgstore_new *in, int64_t *id)
 	sqlite3_bind_text(st, 13, in->outgoing ? "out" : "in", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 14, (sqlite3_int64)in->received_at);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	db_release(db, st);
 	err = db_status(db, rc);
 	if (err)
 		return err;
@@ -211,7 +211,7 @@ msgstore_set_case(struct db *db, int64_t message_id, int64_t case_id)
 	sqlite3_stmt *st;
 	enum md_err err;
 
-	err = db_prepare(db, "UPDATE messages SET case_id = ? WHERE id = ?", &st);
+	err = db_prepare_cached(db, "UPDATE messages SET case_id = ? WHERE id = ?", &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, case_id);
@@ -229,7 +229,7 @@ msgstore_get_raw(struct db *db, int64_t id, char **raw, size_t *len)
 
 	*raw = NULL;
 	*len = 0;
-	err = db_prepare(db, "SELECT raw FROM messages WHERE id = ?", &st);
+	err = db_prepare_cached(db, "SELECT raw FROM messages WHERE id = ?", &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, id);
@@ -248,7 +248,7 @@ msgstore_get_raw(struct db *db, int64_t id, char **raw, size_t *len)
 	(*raw)[n] = '\0';
 	*len = n;
 out:
-	sqlite3_finalize(st);
+	db_release(db, st);
 	return err;
 }
 
@@ -258,7 +258,7 @@ msgstore_mailbox_get(struct db *db, const char *mailbox, struct mailbox_state *m
 	sqlite3_stmt *st;
 	enum md_err err;
 
-	err = db_prepare(db, "SELECT uidvalidity, last_uid, last_poll_at FROM mailbox_state"
+	err = db_prepare_cached(db, "SELECT uidvalidity, last_uid, last_poll_at FROM mailbox_state"
 	    " WHERE mailbox = ?", &st);
 	if (err)
 		return err;
@@ -269,7 +269,7 @@ msgstore_mailbox_get(struct db *db, const char *mailbox, struct mailbox_state *m
 		ms->last_uid = (uint32_t)sqlite3_column_int64(st, 1);
 		ms->last_poll_at = (time_t)sqlite3_column_int64(st, 2);
 	}
-	sqlite3_finalize(st);
+	db_release(db, st);
 	return err;
 }
 
@@ -280,7 +280,7 @@ msgstore_mailbox_set(struct db *db, const char *mailbox, const struct mailbox_st
 	enum md_err err;
 	int rc;
 
-	err = db_prepare(db, "INSERT INTO mailbox_state (mailbox, uidvalidity, last_uid,"
+	err = db_prepare_cached(db, "INSERT INTO mailbox_state (mailbox, uidvalidity, last_uid,"
 	    " last_poll_at) VALUES (?, ?, ?, ?) ON CONFLICT (mailbox) DO UPDATE SET"
 	    " uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid,"
 	    " last_poll_at = excluded.last_poll_at", &st);
@@ -291,7 +291,7 @@ msgstore_mailbox_set(struct db *db, const char *mailbox, const struct mailbox_st
 	sqlite3_bind_int64(st, 3, ms->last_uid);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)ms->last_poll_at);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	db_release(db, st);
 	return db_status(db, rc);
 }
 
@@ -303,7 +303,7 @@ msgstore_thread_root(struct db *db, int64_t case_id, char **out)
 	int rc;
 
 	*out = NULL;
-	err = db_prepare(db, "SELECT message_id FROM messages WHERE case_id = ?"
+	err = db_prepare_cached(db, "SELECT message_id FROM messages WHERE case_id = ?"
 	    " AND message_id IS NOT NULL ORDER BY id LIMIT 1", &st);
 	if (err)
 		return err;
@@ -313,6 +313,6 @@ msgstore_thread_root(struct db *db, int64_t case_id, char **out)
 		err = db_column_dup(st, 0, out);
 	else
 		err = db_status(db, rc);
-	sqlite3_finalize(st);
+	db_release(db, st);
 	return err;
 }

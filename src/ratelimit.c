@@ -46,7 +46,7 @@ window_fits_at(struct db *db, const char *sql, const char *rcpt, int64_t case_id
 	*fits_at = 0;
 	if (limit <= 0)
 		return MD_OK;
-	err = db_prepare(db, sql, &st);
+	err = db_prepare_cached(db, sql, &st);
 	if (err)
 		return err;
 	sqlite3_bind_text(st, i++, rcpt, -1, SQLITE_STATIC);
@@ -59,7 +59,7 @@ window_fits_at(struct db *db, const char *sql, const char *rcpt, int64_t case_id
 		*fits_at = (time_t)sqlite3_column_int64(st, 0) + window + 1;
 	else
 		err = db_status(db, rc);
-	sqlite3_finalize(st);
+	db_release(db, st);
 	return err;
 }
 
@@ -125,7 +125,7 @@ push_back(struct db *db, int64_t id, time_t at)
 	enum md_err err;
 	int rc;
 
-	err = db_prepare(db, "UPDATE outbox SET next_attempt_at = ?"
+	err = db_prepare_cached(db, "UPDATE outbox SET next_attempt_at = ?"
 	    " WHERE id = ? AND status = 'queued'", &st);
 	if (err)
 		return err;
@@ -133,7 +133,7 @@ push_back(struct db *db, int64_t id, time_t at)
 	sqlite3_bind_int64(st, 2, id);
 	rc = sqlite3_step(st);
 	err = db_status(db, rc);
-	sqlite3_finalize(st);
+	db_release(db, st);
 	if (err == MD_OK && sqlite3_changes(db_handle(db)) == 0)
 		err = MD_ERR_NOTFOUND;
 	return err;
@@ -148,7 +148,7 @@ alerted_recently(struct db *db, const char *rcpt, time_t now, int *yes)
 	int rc;
 
 	*yes = 0;
-	err = db_prepare(db, "SELECT 1 FROM case_events WHERE kind = '" RATELIMIT_EVENT "'"
+	err = db_prepare_cached(db, "SELECT 1 FROM case_events WHERE kind = '" RATELIMIT_EVENT "'"
 	    " AND at > ? AND json_valid(detail)"
 	    " AND json_extract(detail, '$.address') = ?"
 	    " AND json_extract(detail, '$.alerted') = 1 LIMIT 1", &st);
@@ -161,7 +161,7 @@ alerted_recently(struct db *db, const char *rcpt, time_t now, int *yes)
 		*yes = 1;
 	else
 		err = db_status(db, rc);
-	sqlite3_finalize(st);
+	db_release(db, st);
 	return err;
 }
 

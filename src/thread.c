@@ -241,7 +241,7 @@ case_of_message_id(struct db *db, const char *msgid, int64_t *case_id)
 	enum md_err err;
 	int rc;
 
-	err = db_prepare(db, "SELECT case_id FROM messages WHERE message_id = ?1"
+	err = db_prepare_cached(db, "SELECT case_id FROM messages WHERE message_id = ?1"
 	    " AND case_id IS NOT NULL ORDER BY id LIMIT 1", &st);
 	if (err)
 		return err;
@@ -255,7 +255,7 @@ case_of_message_id(struct db *db, const char *msgid, int64_t *case_id)
 	} else {
 		err = db_status(db, rc);
 	}
-	sqlite3_finalize(st);
+	db_release(db, st);
 	return err;
 }
 

@@ -34,7 +34,7 @@ train_corrections(struct bayes *model, struct db *db, size_t *n)
 	int rc;
 
 	*n = 0;
-	err = db_prepare(db, sql, &st);
+	err = db_prepare_cached(db, sql, &st);
 	if (err)
 		return err;
 	buf_init(&text, 1024 * 1024);
@@ -59,7 +59,7 @@ train_corrections(struct bayes *model, struct db *db, size_t *n)
 	if (err == MD_OK && rc != SQLITE_DONE)
 		err = db_status(db, rc);
 	buf_free(&text);
-	sqlite3_finalize(st);
+	db_release(db, st);
 	return err;
 }
 
@@ -132,7 +132,7 @@ load_recent(struct db *db, const char *sender, time_t since, struct classify_rec
 	int rc;
 
 	*n = 0;
-	err = db_prepare(db, sql, &st);
+	err = db_prepare_cached(db, sql, &st);
 	if (err)
 		return err;
 	sqlite3_bind_text(st, 1, sender, -1, SQLITE_STATIC);
@@ -148,7 +148,7 @@ load_recent(struct db *db, const char *sender, time_t since, struct classify_rec
 	}
 	if (err == MD_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
 		err = db_status(db, rc);
-	sqlite3_finalize(st);
+	db_release(db, st);
 	return err;
 }
 

@@ -293,6 +293,108 @@ test_column_dup(void **state)
 	db_close(db);
 }
 
+/* The same SQL text gets the same statement back, reset and unbound. */
+static void
+test_cached_statement_reused_and_cleared(void **state)
+{
+	struct fixture *f = *state;
+	char sql[64];
+	sqlite3_stmt *a, *b;
+	struct db *db;
+
+	assert_int_equal(db_open(f->path, &db), MD_OK);
+	assert_int_equal(db_exec(db, "INSERT INTO mailbox_state VALUES ('A', 1, 1, 0);"
+	    "INSERT INTO mailbox_state VALUES ('B', 1, 2, 0)"), MD_OK);
+	assert_int_equal(db_prepare_cached(db, "SELECT ?1, mailbox FROM mailbox_state"
+	    " ORDER BY mailbox", &a), MD_OK);
+	sqlite3_bind_int(a, 1, 42);
+	assert_int_equal(sqlite3_step(a), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(a, 0), 42);
+	assert_string_equal((const char *)sqlite3_column_text(a, 1), "A");
+	/* Released half-way through its rows. */
+	db_release(db, a);
+
+	/* Compared by content: a copy of the text in another buffer finds it. */
+	snprintf(sql, sizeof(sql), "%s", "SELECT ?1, mailbox FROM mailbox_state ORDER BY mailbox");
+	assert_int_equal(db_prepare_cached(db, sql, &b), MD_OK);
+	assert_ptr_equal(a, b);
+	assert_int_equal(sqlite3_step(b), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_type(b, 0), SQLITE_NULL);
+	assert_string_equal((const char *)sqlite3_column_text(b, 1), "A");
+	db_release(db, b);
+	db_release(db, NULL);
+	db_close(db);
+}
+
+/* A statement in use is never shared: nested users get a private one. */
+static void
+test_cached_statement_in_use_is_not_shared(void **state)
+{
+	struct fixture *f = *state;
+	static const char sql[] = "SELECT mailbox FROM mailbox_state WHERE last_uid = ?";
+	sqlite3_stmt *outer, *inner, *again;
+	struct db *db;
+
+	assert_int_equal(db_open(f->path, &db), MD_OK);
+	assert_int_equal(db_exec(db, "INSERT INTO mailbox_state VALUES ('A', 1, 1, 0);"
+	    "INSERT INTO mailbox_state VALUES ('B', 1, 2, 0)"), MD_OK);
+	assert_int_equal(db_prepare_cached(db, sql, &outer), MD_OK);
+	sqlite3_bind_int(outer, 1, 1);
+	assert_int_equal(sqlite3_step(outer), SQLITE_ROW);
+	assert_int_equal(db_prepare_cached(db, sql, &inner), MD_OK);
+	assert_ptr_not_equal(outer, inner);
+	sqlite3_bind_int(inner, 1, 2);
+	assert_int_equal(sqlite3_step(inner), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(inner, 0), "B");
+	/* The private one is finalized (the leak checker would see it otherwise). */
+	db_release(db, inner);
+	assert_string_equal((const char *)sqlite3_column_text(outer, 0), "A");
+	db_release(db, outer);
+	assert_int_equal(db_prepare_cached(db, sql, &again), MD_OK);
+	assert_ptr_equal(again, outer);
+	db_release(db, again);
+	db_close(db);
+}
+
+/* Errors are not cached; a full table hands out private statements; db_close() frees all. */
+static void
+test_cached_statement_errors_and_full_table(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3_stmt *st, *held[200];
+	char sql[64];
+	struct db *db;
+	int i;
+
+	assert_int_equal(db_open(f->path, &db), MD_OK);
+	assert_int_equal(db_prepare_cached(db, "SELECT x FROM nowhere", &st), MD_ERR_DB);
+	assert_null(st);
+	assert_non_null(strstr(db_errmsg(db), "no such"));
+	assert_int_equal(db_prepare_cached(db, "SELECT x FROM nowhere", &st), MD_ERR_DB);
+
+	/* More distinct statements than the table holds, all held at once. */
+	for (i = 0; i < 200; i++) {
+		snprintf(sql, sizeof(sql), "SELECT %d", i);
+		assert_int_equal(db_prepare_cached(db, sql, &held[i]), MD_OK);
+		assert_int_equal(sqlite3_step(held[i]), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(held[i], 0), i);
+	}
+	for (i = 0; i < 200; i++)
+		db_release(db, held[i]);
+	/* Uncached statements from db_prepare() are finalized by db_release() too. */
+	assert_int_equal(db_prepare(db, "SELECT 1", &st), MD_OK);
+	db_release(db, st);
+	/* A cached statement survives a schema change (SQLite prepares it again). */
+	assert_int_equal(db_prepare_cached(db, "SELECT count(*) FROM mailbox_state", &st), MD_OK);
+	db_release(db, st);
+	assert_int_equal(db_exec(db, "CREATE TABLE extra (x)"), MD_OK);
+	assert_int_equal(db_prepare_cached(db, "SELECT count(*) FROM mailbox_state", &st), MD_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 0);
+	db_release(db, st);
+	db_close(db);
+}
+
 int
 main(void)
 {
@@ -308,6 +410,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy_maps_to_temp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_column_dup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cached_statement_reused_and_cleared, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_cached_statement_in_use_is_not_shared, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_cached_statement_errors_and_full_table, setup,
+		    teardown),
 	};
 
 	log_init("test_db", 1, LOG_LEVEL_ERROR);

@@ -45,7 +45,7 @@ lookup(struct db *db, const char *text, int64_t id, enum md_err *err)
 	*err = dbstmt_row(db, st);
 	if (*err == MD_OK)
 		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	db_release(db, st);
 	return v;
 }
 
