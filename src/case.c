@@ -143,10 +143,12 @@ case_create(struct db *db, const struct case_new *in, time_t now, int64_t *id, c
 	if (err)
 		return err;
 	cid = sqlite3_last_insert_rowid(db_handle(db));
-	err = case_add_event(db, cid, now, "registered", in->actor ? in->actor : "system",
-	    NULL, in->message_id, NULL);
-	if (err)
-		return err;
+	if (!in->event_by_caller) {
+		err = case_add_event(db, cid, now, "registered",
+		    in->actor ? in->actor : "system", NULL, in->message_id, NULL);
+		if (err)
+			return err;
+	}
 	if (id)
 		*id = cid;
 	if (number)

@@ -42,6 +42,9 @@ struct case_new {
 	time_t submitted_at;
 	const char *actor;            /* who registered it (for the event); NULL: "system" */
 	int64_t message_id;           /* message it came from, for the event; 0: none */
+	int event_by_caller;          /* nonzero: no "registered" event here, the caller
+	                                 appends it (e.g. once the message it came from is
+	                                 recorded, linked to the new case) */
 };
 
 struct case_record {
@@ -133,7 +136,8 @@ enum md_err case_format_number(const char *prefix, int year, int seq, char *out,
 /*
  * Register a case inside the caller's transaction (MD_ERR_STATE without
  * one): allocate the next sequence number for prefix and year, insert the
- * case and its "registered" event (dated now). *id and
+ * case and, unless in->event_by_caller, its "registered" event (dated
+ * now). *id and
  * number (CASE_NUMBER_MAX bytes) receive the result; either may be NULL.
  * MD_ERR_INPUT for a bad prefix, year (1970-9999) or channel; database
  * errors as db_status(). On error the caller rolls back.

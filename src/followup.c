@@ -434,10 +434,13 @@ out:
 }
 
 enum md_err
-followup_handle(const struct wf_env *env, const struct message *msg, int64_t message_row,
-    const struct thread_result *th, time_t now, struct followup_result *res)
+followup_handle(const struct wf_env *env, const struct message *msg,
+    const struct msgstore_new *rec, const struct thread_result *th, time_t now,
+    struct followup_result *res)
 {
+	struct msgstore_new r = *rec;
 	struct case_record *c = NULL;
+	int64_t message_row;
 	enum thread_party party = THREAD_PARTY_NONE;
 	char *text = NULL;
 	enum md_err err;
@@ -459,17 +462,18 @@ followup_handle(const struct wf_env *env, const struct message *msg, int64_t mes
 		err = replystrip("", &text);
 	if (err)
 		goto out;
+	/* A stranger's message stays unfiled even when it names a case. */
+	r.case_id = c && party != THREAD_PARTY_NONE ? c->id : 0;
+	err = msgstore_insert(env->db, &r, &message_row);
+	if (err)
+		goto out;
+	res->message_row = message_row;
 	if (party == THREAD_PARTY_NONE) {
 		res->outcome = FOLLOWUP_STRANGER;
 		err = handle_stranger(env, msg, c, message_row, now);
 		goto out;
 	}
-	if (c) {
-		err = msgstore_set_case(env->db, message_row, c->id);
-		if (err)
-			goto out;
-		res->case_id = c->id;
-	}
+	res->case_id = r.case_id;
 	if (party == THREAD_PARTY_MEMBER)
 		err = handle_member(env, msg, c, message_row, text, now, res);
 	else

@@ -24,6 +24,7 @@
 
 #include "error.h"
 #include "message.h"
+#include "msgstore.h"
 #include "thread.h"
 #include "workflow.h"
 
@@ -40,22 +41,25 @@ enum followup_outcome {
 struct followup_result {
 	enum followup_outcome outcome;
 	int64_t case_id;          /* the case the message was attached to; 0 when unfiled */
+	int64_t message_row;      /* where the message was recorded */
 };
 
 /* Short English name for logs ("member-message", ...). */
 const char *followup_outcome_name(enum followup_outcome o);
 
 /*
- * Handle msg (stored as message_row, not yet linked to a case) for the
- * case th names (th->case_id, may be 0 only for staff commands) at time
- * now. Runs inside the caller's transaction (MD_ERR_STATE without one).
+ * Record msg (rec, whose case_id is ignored) and handle it for the case th
+ * names (th->case_id, may be 0 only for staff commands) at time now. The
+ * message is recorded once it is known which case it joins, linked to it
+ * in the same INSERT (an UPDATE afterwards would write the whole raw
+ * message again); res->message_row is its row. Runs inside the caller's transaction (MD_ERR_STATE without one).
  * Mistakes in commands and refused transitions are answered, not
  * returned: they are MD_OK with outcome FOLLOWUP_COMMANDS_FAILED.
  * Errors: database errors, MD_ERR_NOMEM, MD_ERR_IO (reply-token secret),
  * MD_ERR_INPUT (a notice template problem); the caller rolls back.
  */
 enum md_err followup_handle(const struct wf_env *env, const struct message *msg,
-    int64_t message_row, const struct thread_result *th, time_t now,
+    const struct msgstore_new *rec, const struct thread_result *th, time_t now,
     struct followup_result *res);
 
 #endif

@@ -109,20 +109,32 @@ find_recorded(struct db *db, const struct intake_source *src, const struct messa
 	return MD_ERR_NOTFOUND;
 }
 
+/*
+ * The record of a message as fetched. It is written once its case is
+ * known, with case_id set in the INSERT: linking it afterwards would
+ * rewrite the whole row, raw message included.
+ */
+static void
+message_record(const struct intake_source *src, const char *raw, size_t len,
+    const struct message *msg, time_t now, struct msgstore_new *rec)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->mailbox = src->mailbox;
+	rec->uidvalidity = src->uidvalidity;
+	rec->uid = src->uid;
+	rec->raw = raw;
+	rec->raw_len = len;
+	rec->msg = msg;
+	rec->received_at = now;
+}
+
 static enum md_err
 record_message(struct db *db, const struct intake_source *src, const char *raw, size_t len,
     const struct message *msg, time_t now, int64_t *row)
 {
 	struct msgstore_new rec;
 
-	memset(&rec, 0, sizeof(rec));
-	rec.mailbox = src->mailbox;
-	rec.uidvalidity = src->uidvalidity;
-	rec.uid = src->uid;
-	rec.raw = raw;
-	rec.raw_len = len;
-	rec.msg = msg;
-	rec.received_at = now;
+	message_record(src, raw, len, msg, now, &rec);
 	return msgstore_insert(db, &rec, row);
 }
 
@@ -241,10 +253,11 @@ record_classification(const struct intake_env *env, int64_t case_id,
 }
 
 static enum md_err
-register_case(const struct intake_env *env, const struct message *msg, int64_t row,
-    time_t now, struct intake_result *res, char **flags)
+register_case(const struct intake_env *env, const struct message *msg,
+    const struct msgstore_new *rec, time_t now, struct intake_result *res, char **flags)
 {
 	struct classify_result *cr = NULL;
+	struct msgstore_new r = *rec;
 	struct member *m = NULL;
 	struct case_new cn;
 	enum md_err err;
@@ -272,11 +285,17 @@ register_case(const struct intake_env *env, const struct message *msg, int64_t r
 	cn.requester_phone = m && m->phone[0] ? m->phone : NULL;
 	cn.submitted_at = now;
 	cn.actor = msg->from_addr;
-	cn.message_id = row;
+	cn.event_by_caller = 1;
 	cn.type = md_type_name(cr->type);
+	/* Case first, then the message linked to it, then the event citing both. */
 	err = case_create(env->db, &cn, now, &res->case_id, res->case_number);
+	if (err == MD_OK) {
+		r.case_id = res->case_id;
+		err = msgstore_insert(env->db, &r, &res->message_row);
+	}
 	if (err == MD_OK)
-		err = msgstore_set_case(env->db, row, res->case_id);
+		err = case_add_event(env->db, res->case_id, now, "registered", cn.actor, NULL,
+		    res->message_row, NULL);
 	if (err == MD_OK)
 		err = record_classification(env, res->case_id, cr, now);
 	if (err == MD_OK)
@@ -296,8 +315,8 @@ register_case(const struct intake_env *env, const struct message *msg, int64_t r
  * followup; anything else opens a case that the secretariat is told of.
  */
 static enum md_err
-route(const struct intake_env *env, const struct message *msg, int64_t row, time_t now,
-    struct intake_result *res)
+route(const struct intake_env *env, const struct message *msg,
+    const struct msgstore_new *rec, time_t now, struct intake_result *res)
 {
 	struct wf_env wf = { env->cfg, env->db, env->cal };
 	struct thread_result th;
@@ -310,21 +329,22 @@ route(const struct intake_env *env, const struct message *msg, int64_t row, time
 		return err;
 	if (th.via != THREAD_VIA_NONE || (config_find_staff(env->cfg, msg->from_addr) &&
 	    mailcmd_present(msg->text))) {
-		err = followup_handle(&wf, msg, row, &th, now, &fr);
+		err = followup_handle(&wf, msg, rec, &th, now, &fr);
 		if (err)
 			return err;
+		res->message_row = fr.message_row;
 		res->outcome = fr.outcome == FOLLOWUP_STRANGER ? INTAKE_UNFILED : INTAKE_FOLLOWUP;
 		res->case_id = fr.case_id;
 		if (fr.case_id)
 			snprintf(res->case_number, sizeof(res->case_number), "%s", th.case_number);
-		log_info("message %lld from %s: %s%s%s (%s)", (long long)row,
+		log_info("message %lld from %s: %s%s%s (%s)", (long long)res->message_row,
 		    log_escape(esc, sizeof(esc), msg->from_addr), followup_outcome_name(fr.outcome),
 		    th.case_number[0] ? " on " : "", th.case_number,
 		    th.via != THREAD_VIA_NONE ? thread_via_name(th.via) : "no case");
 		return MD_OK;
 	}
 	res->outcome = INTAKE_NEW_CASE;
-	err = register_case(env, msg, row, now, res, &flags);
+	err = register_case(env, msg, rec, now, res, &flags);
 	if (err == MD_OK)
 		err = wf_announce_new_case(&wf, res->case_id, flags, now);
 	free(flags);
@@ -352,9 +372,11 @@ intake_message(const struct intake_env *env, const struct intake_source *src,
 {
 	struct message_limits lim;
 	struct message *msg = NULL;
+	struct msgstore_new rec;
 	struct auto_verdict verdict;
 	char esc[256];
 	enum md_err err;
+	int no_sender;
 
 	memset(res, 0, sizeof(*res));
 	memset(&verdict, 0, sizeof(verdict));
@@ -380,9 +402,14 @@ intake_message(const struct intake_env *env, const struct intake_source *src,
 	if (err != MD_ERR_NOTFOUND)
 		goto rollback;
 
-	err = record_message(env->db, src, raw, len, msg, now, &res->message_row);
-	if (err)
-		goto rollback;
+	message_record(src, raw, len, msg, now, &rec);
+	no_sender = msg->from_addr == NULL || !notice_address_valid(msg->from_addr);
+	if (verdict.is_automatic || no_sender) {
+		/* Never on a case (a bounce is linked to its notice instead). */
+		err = msgstore_insert(env->db, &rec, &res->message_row);
+		if (err)
+			goto rollback;
+	}
 	if (verdict.is_automatic) {
 		res->outcome = INTAKE_AUTOMATIC;
 		log_info("uid %u: automatic mail (%s): %s", src->uid, verdict.kind, verdict.reason);
@@ -391,11 +418,11 @@ intake_message(const struct intake_env *env, const struct intake_source *src,
 		    now, NULL);
 		if (err)
 			goto rollback;
-	} else if (msg->from_addr == NULL || !notice_address_valid(msg->from_addr)) {
+	} else if (no_sender) {
 		res->outcome = INTAKE_UNFILED;
 		log_warnx("uid %u: no usable sender address; kept without a case", src->uid);
 	} else {
-		err = route(env, msg, res->message_row, now, res);
+		err = route(env, msg, &rec, now, res);
 		if (err)
 			goto rollback;
 	}

@@ -59,9 +59,10 @@ struct msgstore_new {
 enum md_err msgstore_insert(struct db *db, const struct msgstore_new *in, int64_t *id);
 
 /*
- * Link a stored message to a case (e.g. once the case it opened has been
- * registered, or after a reply was matched). MD_ERR_NOTFOUND for an unknown
- * message.
+ * Link a stored message to a case afterwards. SQLite rewrites the whole
+ * row, raw message included (WAL pages, and twice the message in memory):
+ * where the case is known before the message is stored, set
+ * msgstore_new.case_id instead. MD_ERR_NOTFOUND for an unknown message.
  */
 enum md_err msgstore_set_case(struct db *db, int64_t message_id, int64_t case_id);
 

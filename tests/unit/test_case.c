@@ -95,6 +95,26 @@ test_per_year_numbering(void **state)
 	assert_int_equal(db_rollback(f->db), MD_OK);
 }
 
+/* event_by_caller: the case alone, for a caller that writes the event itself. */
+static void
+test_create_without_event(void **state)
+{
+	struct testdb *f = *state;
+	struct case_new in = {
+		.prefix = "MD", .year = 2026, .subject = "s", .submitted_at = 1767225600,
+		.event_by_caller = 1,
+	};
+	char num[CASE_NUMBER_MAX];
+	int64_t id = 0;
+
+	assert_int_equal(db_begin(f->db), MD_OK);
+	assert_int_equal(case_create(f->db, &in, 1767225601, &id, num), MD_OK);
+	assert_int_equal(db_commit(f->db), MD_OK);
+	assert_string_equal(num, "MD-2026-0001");
+	assert_int_equal(testdb_int(f->db, "SELECT count(*) FROM cases"), 1);
+	assert_int_equal(testdb_int(f->db, "SELECT count(*) FROM case_events"), 0);
+}
+
 static void
 test_find_and_events(void **state)
 {
@@ -353,6 +373,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_number_format),
 		cmocka_unit_test_setup_teardown(test_per_year_numbering, testdb_state_setup, testdb_state_teardown),
+		cmocka_unit_test_setup_teardown(test_create_without_event, testdb_state_setup,
+		    testdb_state_teardown),
 		cmocka_unit_test_setup_teardown(test_find_and_events, testdb_state_setup, testdb_state_teardown),
 		cmocka_unit_test_setup_teardown(test_load_with_messages, testdb_state_setup, testdb_state_teardown),
 		cmocka_unit_test_setup_teardown(test_list_filters, testdb_state_setup, testdb_state_teardown),

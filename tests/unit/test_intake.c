@@ -109,6 +109,14 @@ test_new_request_becomes_case_with_ack(void **state)
 	    "SELECT count(*) FROM case_events WHERE kind = 'registered'"), 1);
 	assert_int_equal(testenv_count(env,
 	    "SELECT count(*) FROM messages WHERE case_id IS NOT NULL AND direction = 'in'"), 1);
+	/* The "registered" event cites the incoming message, recorded on the case. */
+	assert_int_equal(testenv_count(env,
+	    "SELECT count(*) FROM case_events e JOIN messages m ON m.id = e.message_id "
+	    "WHERE e.kind = 'registered' AND e.actor = 'alice@members.test' "
+	    "AND m.case_id = e.case_id AND m.uid = 1 AND m.direction = 'in'"), 1);
+	/* It is the case's first event. */
+	assert_int_equal(testenv_count(env,
+	    "SELECT kind = 'registered' FROM case_events ORDER BY id LIMIT 1"), 1);
 	/* The acknowledgement is also kept with the case as an outgoing message,
 	 * next to the secretariat's new-case announcement (one staff member). */
 	assert_int_equal(testenv_count(env,
