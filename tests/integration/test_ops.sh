@@ -24,6 +24,11 @@ check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; f
 
 # ---- make install ----
 DEST="$WORK/dest" P=/opt/md ETC=/etc/opt/md VAR=/var/opt/md
+# The systemd unit goes where systemd looks (configure found systemd's
+# directory): below DESTDIR, at /lib/systemd/system or wherever that is.
+# distcheck configures it relative to $(prefix), which this install sets.
+UNITDIR=$(sed -n 's/^systemdsystemunitdir = //p' "$BUILDDIR/Makefile")
+UNITDIR=${UNITDIR//\$(prefix)/$P}
 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$BUILDDIR" install DESTDIR="$DEST" prefix="$P" sysconfdir="$ETC" \
     localstatedir="$VAR" >"$WORK/install.log" 2>&1 &&
 	pass "make install DESTDIR prefix sysconfdir localstatedir" ||
@@ -43,8 +48,21 @@ for f in filters/10-flags.rules filters/50-types.rules filters/training.tsv memb
 	check "installed $ETC/memberdesk/$f" test -s "$DEST$ETC/memberdesk/$f"
 done
 check "database directory $VAR/lib/memberdesk created" test -d "$DEST$VAR/lib/memberdesk"
-check "nothing installed outside DESTDIR's prefix, sysconfdir and localstatedir" \
-    test -z "$(cd "$DEST" && find . -mindepth 1 -maxdepth 1 ! -name opt ! -name etc ! -name var)"
+if [ -n "$UNITDIR" ]; then
+	UNIT="$DEST$UNITDIR/memberdesk.service"
+	check "systemd unit installed in $UNITDIR" test -s "$UNIT"
+	grep -q "^ExecStart=$P/sbin/memberdeskd -f -c $ETC/memberdesk/memberdesk.conf\$" "$UNIT" &&
+	    grep -q "^ExecStartPre=$P/sbin/memberdeskd -n -c $ETC/memberdesk/memberdesk.conf\$" "$UNIT" &&
+	    grep -q "^ReadWritePaths=$VAR/lib/memberdesk\$" "$UNIT" &&
+		pass "systemd unit names the installed paths" ||
+		fail "systemd unit names the installed paths" "$(grep -n "^Exec\|^ReadWrite" "$UNIT" 2>&1)"
+	UNITTOP=${UNITDIR#/}; UNITTOP=${UNITTOP%%/*}
+else
+	echo "# configure found no systemd unit directory: the unit is only in contrib/"
+	UNITTOP=opt
+fi
+check "nothing installed outside DESTDIR's prefix, sysconfdir, localstatedir and the unit directory" \
+    test -z "$(cd "$DEST" && find . -mindepth 1 -maxdepth 1 ! -name opt ! -name etc ! -name var ! -name "$UNITTOP")"
 CONF="$DEST$ETC/memberdesk/memberdesk.conf"
 [ "$(stat -c %a "$CONF" 2>/dev/null)" = 640 ] && pass "installed configuration is mode 0640" ||
 	fail "installed configuration is mode 0640" "$(stat -c %a "$CONF" 2>&1)"
