@@ -42,6 +42,7 @@ imap_stream_logger(mailstream *s, int log_type, const char *str, size_t size,
 	struct imap_conn *c = arg;
 	int fd;
 
+	(void)str;
 	if (log_type != MAILSTREAM_LOG_TYPE_DATA_RECEIVED)
 		return;
 	c->rx_bytes += size;

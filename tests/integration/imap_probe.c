@@ -48,6 +48,7 @@ err_name(enum md_err e)
 static void
 on_term(int sig)
 {
+	(void)sig;
 	stop_flag = 1;
 }
 

@@ -60,6 +60,8 @@ eod(int mo, int d)
 	return lt(mo, d, 23, 59) + 59;
 }
 
+static void sql(struct fixture *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static void
 sql(struct fixture *f, const char *fmt, ...)
 {

@@ -178,6 +178,7 @@ group_setup(void **state)
 static int
 group_teardown(void **state)
 {
+	(void)state;
 	free_ident(&root);
 	free_ident(&other);
 	free_ident(&inter);
@@ -221,6 +222,7 @@ test_trusted_leaf_by_name(void **state)
 {
 	char why[256];
 
+	(void)state;
 	assert_int_equal(verify1(&leaf, root_pem, "mail.chamber.test", why,
 	    sizeof(why)), MD_OK);
 	assert_string_equal(why, "");
@@ -234,6 +236,7 @@ test_trusted_leaf_by_ip(void **state)
 {
 	char why[256];
 
+	(void)state;
 	assert_int_equal(verify1(&leaf, root_pem, "127.0.0.1", why,
 	    sizeof(why)), MD_OK);
 	assert_int_equal(verify1(&ipleaf, root_pem, "127.0.0.1", why,
@@ -247,6 +250,7 @@ test_wrong_host_refused(void **state)
 {
 	char why[256];
 
+	(void)state;
 	assert_int_equal(verify1(&leaf, root_pem, "localhost", why,
 	    sizeof(why)), MD_ERR_TLS);
 	assert_non_null(strstr(why, "not valid for host localhost"));
@@ -265,6 +269,7 @@ test_wildcard_one_label(void **state)
 {
 	char why[256];
 
+	(void)state;
 	assert_int_equal(verify1(&wild, root_pem, "imap.chamber.test", why,
 	    sizeof(why)), MD_OK);
 	assert_int_equal(verify1(&wild, root_pem, "a.imap.chamber.test", why,
@@ -279,6 +284,7 @@ test_check_host_alone(void **state)
 	struct tls_der d = der_of(&leaf);
 	struct tls_der bad = { (const unsigned char *)"junk", 4 };
 
+	(void)state;
 	assert_int_equal(tls_check_host(&d, "mail.chamber.test"), MD_OK);
 	assert_int_equal(tls_check_host(&d, "127.0.0.1"), MD_OK);
 	assert_int_equal(tls_check_host(&d, "imap.chamber.test"), MD_ERR_TLS);
@@ -292,6 +298,7 @@ test_other_ca_refused(void **state)
 {
 	char why[256];
 
+	(void)state;
 	assert_int_equal(verify1(&byother, root_pem, "mail.chamber.test", why,
 	    sizeof(why)), MD_ERR_TLS);
 	assert_non_null(strstr(why, "untrusted"));
@@ -307,6 +314,7 @@ test_self_made_ca_not_in_system_store(void **state)
 {
 	char why[256];
 
+	(void)state;
 	assert_int_equal(verify1(&leaf, NULL, "mail.chamber.test", why,
 	    sizeof(why)), MD_ERR_TLS);
 	assert_int_equal(verify1(&leaf, "", "mail.chamber.test", why,
@@ -318,6 +326,7 @@ test_self_signed_leaf_refused(void **state)
 {
 	char why[256];
 
+	(void)state;
 	/* A server's own self-signed certificate (a snakeoil default). */
 	assert_int_equal(verify1(&selfsig, NULL, "mail.chamber.test", why,
 	    sizeof(why)), MD_ERR_TLS);
@@ -333,6 +342,7 @@ test_expired_refused(void **state)
 {
 	char why[256];
 
+	(void)state;
 	assert_int_equal(verify1(&expired, root_pem, "mail.chamber.test", why,
 	    sizeof(why)), MD_ERR_TLS);
 	assert_non_null(strstr(why, "expired"));
@@ -343,6 +353,7 @@ test_client_only_cert_refused(void **state)
 {
 	char why[256];
 
+	(void)state;
 	assert_int_equal(verify1(&client, root_pem, "mail.chamber.test", why,
 	    sizeof(why)), MD_ERR_TLS);
 }
@@ -353,6 +364,7 @@ test_intermediate_chain(void **state)
 	struct tls_der chain[2];
 	char why[256];
 
+	(void)state;
 	chain[0] = der_of(&viainter);
 	chain[1] = der_of(&inter);
 	assert_int_equal(tls_verify_chain(chain, 2, root_pem,
@@ -372,6 +384,7 @@ test_bad_ca_file(void **state)
 {
 	char why[256];
 
+	(void)state;
 	assert_int_equal(verify1(&leaf, missing_pem, "mail.chamber.test", why,
 	    sizeof(why)), MD_ERR_IO);
 	assert_non_null(strstr(why, missing_pem));
@@ -382,6 +395,7 @@ test_bad_ca_file(void **state)
 static void
 test_bad_chain_input(void **state)
 {
+	(void)state;
 	struct tls_der junk = { (const unsigned char *)"\x30\x03\x02\x01\x01",
 	    5 };
 	struct tls_der many[17];
