@@ -478,15 +478,12 @@ out:
 	return MD_OK;
 }
 
-enum md_err
-case_list(struct db *db, const struct case_filter *filter, struct case_record **out,
-    size_t *n)
+/* The statement of case_list() and case_list_each() for filter (NULL: all). */
+static enum md_err
+prepare_list(struct db *db, const struct case_filter *filter, sqlite3_stmt **st)
 {
-	sqlite3_stmt *st;
 	enum md_err err;
 
-	*out = NULL;
-	*n = 0;
 	/*
 	 * Overdue cases are a few among all a chamber ever had: ask each status's
 	 * (status, deadline) index for them. The planner cannot see through
@@ -500,19 +497,124 @@ case_list(struct db *db, const struct case_filter *filter, struct case_record **
 		    "  UNION ALL"
 		    "  SELECT id FROM cases WHERE status = 'rehandling' AND rehandling_due < ?4)"
 		    " AND (?1 IS NULL OR status = ?1) AND (?2 = 0 OR year = ?2)"
-		    " ORDER BY id DESC LIMIT ?3", &st);
+		    " ORDER BY id DESC LIMIT ?3", st);
 	else
 		err = db_prepare_cached(db, "SELECT " CASE_COLUMNS " FROM cases"
 		    " WHERE (?1 IS NULL OR status = ?1) AND (?2 = 0 OR year = ?2)"
-		    " ORDER BY id DESC LIMIT ?3", &st);
+		    " ORDER BY id DESC LIMIT ?3", st);
 	if (err)
 		return err;
-	sqlite3_bind_int64(st, 4, filter ? (sqlite3_int64)filter->overdue_at : 0);
-	dbstmt_bind_text(st, 1, filter ? filter->status : NULL);
-	sqlite3_bind_int(st, 2, filter ? filter->year : 0);
-	sqlite3_bind_int64(st, 3, filter && filter->limit && filter->limit <= INT64_MAX ?
+	sqlite3_bind_int64(*st, 4, filter ? (sqlite3_int64)filter->overdue_at : 0);
+	dbstmt_bind_text(*st, 1, filter ? filter->status : NULL);
+	sqlite3_bind_int(*st, 2, filter ? filter->year : 0);
+	sqlite3_bind_int64(*st, 3, filter && filter->limit && filter->limit <= INT64_MAX ?
 	    (sqlite3_int64)filter->limit : -1);
+	return MD_OK;
+}
+
+enum md_err
+case_list(struct db *db, const struct case_filter *filter, struct case_record **out,
+    size_t *n)
+{
+	sqlite3_stmt *st;
+	enum md_err err;
+
+	*out = NULL;
+	*n = 0;
+	err = prepare_list(db, filter, &st);
+	if (err)
+		return err;
 	return collect_cases(db, st, out, n);
+}
+
+/*
+ * Column col of the current row, borrowed from the statement: NULL for SQL
+ * NULL, or "" when empty_for_null. MD_ERR_NOMEM when SQLite could not
+ * produce the text.
+ */
+static enum md_err
+column_view(sqlite3_stmt *st, int col, int empty_for_null, char **out)
+{
+	const unsigned char *t;
+
+	if (sqlite3_column_type(st, col) == SQLITE_NULL) {
+		*out = empty_for_null ? (char *)"" : NULL;
+		return MD_OK;
+	}
+	t = sqlite3_column_text(st, col);
+	if (t == NULL)
+		return MD_ERR_NOMEM;
+	/* Borrowed, never freed or written through: see case_list_each(). */
+	*out = (char *)t;
+	return MD_OK;
+}
+
+/* The current row as a borrowed record, as case_from_row() would fill it except text. */
+static enum md_err
+case_view_row(sqlite3_stmt *st, struct case_record *c)
+{
+	enum md_err err;
+
+	memset(c, 0, sizeof(*c));
+	c->id = sqlite3_column_int64(st, 0);
+	c->year = sqlite3_column_int(st, 2);
+	c->seq = sqlite3_column_int(st, 3);
+	c->member_id = sqlite3_column_int64(st, 10);
+	c->submitted_at = (time_t)sqlite3_column_int64(st, 15);
+	c->created_at = (time_t)sqlite3_column_int64(st, 16);
+	c->updated_at = (time_t)sqlite3_column_int64(st, 17);
+	c->review_due = (time_t)sqlite3_column_int64(st, 18);
+	c->handling_due = (time_t)sqlite3_column_int64(st, 19);
+	c->rehandling_due = (time_t)sqlite3_column_int64(st, 20);
+	c->result_notice_due = (time_t)sqlite3_column_int64(st, 21);
+	c->feedback_due = (time_t)sqlite3_column_int64(st, 22);
+	c->accepted_at = (time_t)sqlite3_column_int64(st, 23);
+	c->resolved_at = (time_t)sqlite3_column_int64(st, 24);
+	c->closed_at = (time_t)sqlite3_column_int64(st, 25);
+	c->archived_at = (time_t)sqlite3_column_int64(st, 26);
+	c->joint_parent_id = sqlite3_column_int64(st, 28);
+	c->extended_count = sqlite3_column_int(st, 29);
+	if ((err = column_view(st, 1, 1, &c->number)) ||
+	    (err = column_view(st, 4, 1, &c->subject)) ||
+	    (err = column_view(st, 6, 1, &c->type)) ||
+	    (err = column_view(st, 7, 0, &c->tier)) ||
+	    (err = column_view(st, 8, 1, &c->status)) ||
+	    (err = column_view(st, 9, 1, &c->channel)) ||
+	    (err = column_view(st, 11, 1, &c->requester_name)) ||
+	    (err = column_view(st, 12, 1, &c->requester_unit)) ||
+	    (err = column_view(st, 13, 0, &c->requester_email)) ||
+	    (err = column_view(st, 14, 0, &c->requester_phone)) ||
+	    (err = column_view(st, 27, 0, &c->assignee)) ||
+	    (err = column_view(st, 30, 0, &c->satisfaction)) ||
+	    (err = column_view(st, 31, 0, &c->reject_ground)) ||
+	    (err = column_view(st, 32, 0, &c->method)))
+		return err;
+	return MD_OK;
+}
+
+enum md_err
+case_list_each(struct db *db, const struct case_filter *filter,
+    enum md_err (*fn)(const struct case_record *c, void *arg), void *arg)
+{
+	struct case_record c;
+	sqlite3_stmt *st;
+	enum md_err err;
+	int rc;
+
+	err = prepare_list(db, filter, &st);
+	if (err)
+		return err;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		err = case_view_row(st, &c);
+		if (err == MD_OK)
+			err = fn(&c, arg);
+		if (err)
+			goto out;
+	}
+	err = db_status(db, rc);
+out:
+	sqlite3_finalize(st);
+	return err;
 }
 
 enum md_err

@@ -201,6 +201,18 @@ enum md_err case_list(struct db *db, const struct case_filter *filter,
 void case_list_free(struct case_record *v, size_t n);
 
 /*
+ * The cases case_list() would return, in the same order, handed to fn one
+ * at a time without copying: a list of thousands of cases on the command
+ * line then costs no allocation per case. The record and its strings are
+ * borrowed from the database row and valid only during the call (copy what
+ * is kept); its text is NULL (lists do not show a case's text). fn returns
+ * MD_OK to go on; any other code stops the walk and is returned. Database
+ * errors as db_status(), MD_ERR_NOMEM.
+ */
+enum md_err case_list_each(struct db *db, const struct case_filter *filter,
+    enum md_err (*fn)(const struct case_record *c, void *arg), void *arg);
+
+/*
  * A case with its messages (oldest first) and events (in order), for
  * display. MD_ERR_NOTFOUND; free with case_full_free().
  */

@@ -254,6 +254,86 @@ test_list_filters(void **state)
 	case_list_free(v, n);
 }
 
+/* What case_list_each() handed over, copied, and when to stop. */
+struct seen {
+	char numbers[8][CASE_NUMBER_MAX];
+	char tiers[8][16];
+	size_t n;
+	size_t stop_after;
+};
+
+static enum md_err
+remember(const struct case_record *c, void *arg)
+{
+	struct seen *s = arg;
+
+	if (s->stop_after && s->n == s->stop_after)
+		return MD_ERR_LIMIT;
+	assert_true(s->n < 8);
+	assert_null(c->text);
+	assert_non_null(c->subject);
+	assert_non_null(c->requester_name);
+	snprintf(s->numbers[s->n], sizeof(s->numbers[0]), "%s", c->number);
+	snprintf(s->tiers[s->n], sizeof(s->tiers[0]), "%s", c->tier ? c->tier : "(null)");
+	s->n++;
+	return MD_OK;
+}
+
+/* case_list_each() lists what case_list() does, in order, and stops when told. */
+static void
+test_list_each(void **state)
+{
+	struct testdb *f = *state;
+	struct case_filter filt = { 0 };
+	struct case_record *v;
+	struct seen seen;
+	char num[CASE_NUMBER_MAX];
+	int64_t a, b, c;
+	size_t n, i;
+
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(case_list_each(f->db, NULL, remember, &seen), MD_OK);
+	assert_int_equal(seen.n, 0);
+	a = create(f, "MD", 2026, "a", num);
+	b = create(f, "MD", 2026, "b", num);
+	c = create(f, "MD", 2026, "c", num);
+	create(f, "MD", 2026, "d", num);
+	assert_int_equal(case_set_text(f->db, b, "tier", "simple", 5), MD_OK);
+	/* Overdue: a past its review, b past its handling deadline; c not yet due. */
+	assert_int_equal(case_set_time(f->db, a, "review_due", 100, 5), MD_OK);
+	assert_int_equal(case_set_status(f->db, b, "handling", 5), MD_OK);
+	assert_int_equal(case_set_time(f->db, b, "handling_due", 100, 5), MD_OK);
+	assert_int_equal(case_set_time(f->db, c, "review_due", 1000, 5), MD_OK);
+
+	filt.overdue_at = 500;
+	assert_int_equal(case_list(f->db, &filt, &v, &n), MD_OK);
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(case_list_each(f->db, &filt, remember, &seen), MD_OK);
+	assert_int_equal(seen.n, 2);
+	assert_int_equal(n, 2);
+	for (i = 0; i < n; i++)
+		assert_string_equal(seen.numbers[i], v[i].number);
+	assert_string_equal(seen.numbers[0], "MD-2026-0002");
+	assert_string_equal(seen.tiers[0], "simple");
+	assert_string_equal(seen.tiers[1], "(null)");
+	case_list_free(v, n);
+
+	memset(&filt, 0, sizeof(filt));
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(case_list_each(f->db, NULL, remember, &seen), MD_OK);
+	assert_int_equal(seen.n, 4);
+	assert_string_equal(seen.numbers[0], "MD-2026-0004");
+	assert_string_equal(seen.numbers[3], "MD-2026-0001");
+	filt.limit = 3;
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(case_list_each(f->db, &filt, remember, &seen), MD_OK);
+	assert_int_equal(seen.n, 3);
+	memset(&seen, 0, sizeof(seen));
+	seen.stop_after = 1;
+	assert_int_equal(case_list_each(f->db, NULL, remember, &seen), MD_ERR_LIMIT);
+	assert_int_equal(seen.n, 1);
+}
+
 /* Run a cli_* command with stdout sent to a temporary file; returns what it printed. */
 static char *
 capture(int (*fn)(int, char **, const struct md_config *), int argc, char **argv,
@@ -378,6 +458,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_find_and_events, testdb_state_setup, testdb_state_teardown),
 		cmocka_unit_test_setup_teardown(test_load_with_messages, testdb_state_setup, testdb_state_teardown),
 		cmocka_unit_test_setup_teardown(test_list_filters, testdb_state_setup, testdb_state_teardown),
+		cmocka_unit_test_setup_teardown(test_list_each, testdb_state_setup, testdb_state_teardown),
 		cmocka_unit_test(test_width_and_sanitize),
 		cmocka_unit_test_setup_teardown(test_cli_list_and_show, testdb_state_setup, testdb_state_teardown),
 	};
