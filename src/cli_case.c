@@ -30,40 +30,123 @@ is_bidi_control(uint32_t c)
 	    c == 0x200e || c == 0x200f || c == 0x061c;
 }
 
-char *
-cli_sanitize(const char *s, int keep_newlines)
+/* Nonzero for a character that must not reach the terminal as it is. */
+static int
+needs_replacing(uint32_t c)
+{
+	return c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || is_bidi_control(c);
+}
+
+/*
+ * utf8_decode() with the three-byte sequences of CJK text decoded in line:
+ * leads E1-EC and EE-EF can be neither overlong nor surrogates.
+ */
+static size_t
+decode(const unsigned char *p, const unsigned char *end, uint32_t *c)
+{
+	if (end - p >= 3 && ((p[0] >= 0xe1 && p[0] <= 0xec) || p[0] >= 0xee) &&
+	    p[0] <= 0xef && (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80) {
+		*c = ((uint32_t)(p[0] & 0x0f) << 12) | ((uint32_t)(p[1] & 0x3f) << 6) |
+		    (uint32_t)(p[2] & 0x3f);
+		return 3;
+	}
+	return utf8_decode(p, (size_t)(end - p), c);
+}
+
+static size_t char_width(uint32_t c);
+
+/*
+ * Append n bytes of valid UTF-8; past the buffer's limit as many whole
+ * characters as fit, so that over-long text is cut where it was before.
+ */
+static enum md_err
+append_run(struct buf *b, const unsigned char *p, size_t n)
+{
+	enum md_err err = buf_append(b, p, n);
+	size_t k;
+
+	while (err == MD_ERR_LIMIT && n > 0) {
+		k = utf8_decode(p, n, NULL);
+		if (k == 0)
+			k = 1;
+		err = buf_append(b, p, k);
+		p += k;
+		n -= k;
+	}
+	return err;
+}
+
+/*
+ * cli_sanitize(), also adding up the columns of the result into *width
+ * (when not NULL). Text from the database is almost always clean: runs of
+ * acceptable characters are copied in one go, so a list of thousands of
+ * rows does not pay a function call and a bounds check per byte.
+ */
+static char *
+sanitize(const char *s, int keep_newlines, size_t *width)
 {
 	static const char replacement[] = "\xef\xbf\xbd";
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	const unsigned char *end, *run;
 	struct buf b;
 	enum md_err err = MD_OK;
+	size_t n, w = 0;
 	uint32_t c;
-	size_t n;
+	char nl;
 
+	end = p + strlen((const char *)p);
 	buf_init(&b, CLI_TEXT_MAX);
-	while (*p && err == MD_OK) {
-		n = utf8_decode_str(p, &c);
-		if (n == 0) {
-			err = buf_puts(&b, replacement);
+	run = p;
+	while (p < end && err == MD_OK) {
+		if (*p >= 0x20 && *p < 0x7f) {
 			p++;
+			w++;
 			continue;
 		}
-		if (c == '\r')
-			;
-		else if (c == '\n' || c == '\t')
-			err = buf_putc(&b, keep_newlines ? (char)c : ' ');
-		else if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || is_bidi_control(c))
+		n = decode(p, end, &c);
+		if (n > 0 && !needs_replacing(c)) {
+			p += n;
+			w += char_width(c);
+			continue;
+		}
+		err = append_run(&b, run, (size_t)(p - run));
+		if (err)
+			break;
+		if (n == 0) {
 			err = buf_puts(&b, replacement);
-		else
-			err = buf_append(&b, p, n);
+			w++;
+			n = 1;
+		} else if (c == '\r')
+			;
+		else if (c == '\n' || c == '\t') {
+			nl = keep_newlines ? (char)c : ' ';
+			err = buf_append(&b, &nl, 1);
+			w += keep_newlines ? 0 : 1;
+		} else {
+			err = buf_puts(&b, replacement);
+			w++;
+		}
 		p += n;
+		run = p;
 	}
+	if (err == MD_OK)
+		err = append_run(&b, run, (size_t)(p - run));
 	if (err == MD_ERR_NOMEM) {
 		buf_free(&b);
 		return NULL;
 	}
-	/* Past the limit the text is simply cut: this is for display only. */
+	/* Past the limit the text is simply cut (for display only); measure what is left. */
+	if (err && width)
+		w = cli_display_width(b.data ? b.data : "");
+	if (width)
+		*width = w;
 	return buf_steal(&b);
+}
+
+char *
+cli_sanitize(const char *s, int keep_newlines)
+{
+	return sanitize(s, keep_newlines, NULL);
 }
 
 static int
@@ -99,6 +182,12 @@ char_width(uint32_t c)
 
 	if (c < 0x20 || (c >= 0x7f && c < 0xa0))
 		return 0;
+	/* Below the first range of either table (the common Latin text). */
+	if (c < 0x300)
+		return 1;
+	/* The unified ideographs are most of what a chamber's cases hold. */
+	if (c >= 0x4e00 && c <= 0x9fff)
+		return 2;
 	if (in_ranges(c, zero, sizeof(zero) / sizeof(zero[0])))
 		return 0;
 	if (in_ranges(c, wide, sizeof(wide) / sizeof(wide[0])))
@@ -106,29 +195,42 @@ char_width(uint32_t c)
 	return 1;
 }
 
-size_t
-cli_display_width(const char *s)
+/* Columns of the n bytes at s (invalid bytes take one column each). */
+static size_t
+width_of(const unsigned char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *end = s + len;
 	size_t w = 0, n;
 	uint32_t c;
 
-	while (*p) {
-		n = utf8_decode_str(p, &c);
+	while (s < end) {
+		if (*s >= 0x20 && *s < 0x7f) {
+			w++;
+			s++;
+			continue;
+		}
+		n = decode(s, end, &c);
 		if (n == 0) {
 			w++;
-			p++;
+			s++;
 			continue;
 		}
 		w += char_width(c);
-		p += n;
+		s += n;
 	}
 	return w;
+}
+
+size_t
+cli_display_width(const char *s)
+{
+	return width_of((const unsigned char *)s, strlen(s));
 }
 
 struct cli_table {
 	size_t ncols;
 	char **cells;           /* rows * ncols, row 0 the headings */
+	size_t *widths;         /* display width of each cell, measured once */
 	size_t nrows;
 	size_t cap;
 };
@@ -143,6 +245,7 @@ cli_table_free(struct cli_table *t)
 	for (i = 0; i < t->nrows * t->ncols; i++)
 		free(t->cells[i]);
 	free(t->cells);
+	free(t->widths);
 	free(t);
 }
 
@@ -150,7 +253,7 @@ enum md_err
 cli_table_add(struct cli_table *t, const char *const *cells)
 {
 	char **nv;
-	size_t i, ncap;
+	size_t *nw, i, ncap, k;
 
 	if (t->nrows == t->cap) {
 		ncap = t->cap ? t->cap * 2 : 16;
@@ -158,11 +261,16 @@ cli_table_add(struct cli_table *t, const char *const *cells)
 		if (nv == NULL)
 			return MD_ERR_NOMEM;
 		t->cells = nv;
+		nw = reallocarray(t->widths, ncap * t->ncols, sizeof(*nw));
+		if (nw == NULL)
+			return MD_ERR_NOMEM;
+		t->widths = nw;
 		t->cap = ncap;
 	}
 	for (i = 0; i < t->ncols; i++) {
-		t->cells[t->nrows * t->ncols + i] = cli_sanitize(cells[i], 0);
-		if (t->cells[t->nrows * t->ncols + i] == NULL) {
+		k = t->nrows * t->ncols + i;
+		t->cells[k] = sanitize(cells[i], 0, &t->widths[k]);
+		if (t->cells[k] == NULL) {
 			while (i-- > 0)
 				free(t->cells[t->nrows * t->ncols + i]);
 			return MD_ERR_NOMEM;
@@ -192,41 +300,58 @@ cli_table_new(size_t ncols, const char *const *headings, struct cli_table **out)
 	return MD_OK;
 }
 
-/* Print s in exactly width columns: cut (ending in "...") or padded with spaces. */
 static void
-print_cell(FILE *fp, const char *s, size_t width, int pad)
+pad(FILE *fp, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t w = cli_display_width(s), used = 0, n, cw;
+	static const char spaces[] = "                                ";
+	size_t k;
+
+	while (n > 0) {
+		k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
+		fwrite(spaces, 1, k, fp);
+		n -= k;
+	}
+}
+
+/*
+ * Print s, w columns wide, in exactly width columns: cut (ending in "...")
+ * or padded with spaces.
+ */
+static void
+print_cell(FILE *fp, const char *s, size_t w, size_t width, int padded)
+{
+	const unsigned char *p = (const unsigned char *)s, *end;
+	size_t used = 0, n, cw;
 	uint32_t c;
 
 	if (w <= width) {
 		fputs(s, fp);
 		used = w;
 	} else {
-		while (*p) {
-			n = utf8_decode_str(p, &c);
+		end = p + strlen(s);
+		while (p < end) {
+			n = utf8_decode(p, (size_t)(end - p), &c);
 			if (n == 0)
 				n = 1, cw = 1;
 			else
 				cw = char_width(c);
 			if (used + cw + 3 > width)
 				break;
-			fwrite(p, 1, n, fp);
-			used += cw;
 			p += n;
+			used += cw;
 		}
+		fwrite(s, 1, (size_t)(p - (const unsigned char *)s), fp);
 		fputs("...", fp);
 		used += 3;
 	}
-	while (pad && used++ < width)
-		fputc(' ', fp);
+	if (padded && used < width)
+		pad(fp, width - used);
 }
 
 void
 cli_table_print(const struct cli_table *t, FILE *fp, size_t max_width)
 {
-	size_t *width, r, i, w;
+	size_t *width, r, i, w, k;
 
 	if (max_width < 4)
 		max_width = 4;
@@ -235,15 +360,16 @@ cli_table_print(const struct cli_table *t, FILE *fp, size_t max_width)
 		return;
 	for (r = 0; r < t->nrows; r++)
 		for (i = 0; i < t->ncols; i++) {
-			w = cli_display_width(t->cells[r * t->ncols + i]);
+			w = t->widths[r * t->ncols + i];
 			if (w > width[i])
 				width[i] = w > max_width ? max_width : w;
 		}
 	for (r = 0; r < t->nrows; r++) {
 		for (i = 0; i < t->ncols; i++) {
+			k = r * t->ncols + i;
 			if (i > 0)
 				fputs("  ", fp);
-			print_cell(fp, t->cells[r * t->ncols + i], width[i], i + 1 < t->ncols);
+			print_cell(fp, t->cells[k], t->widths[k], width[i], i + 1 < t->ncols);
 		}
 		fputc('\n', fp);
 	}
@@ -327,6 +453,31 @@ requester(const struct case_record *c, char *out, size_t len)
 		snprintf(out, len, "%s", name);
 }
 
+/* What each row of case list needs while the cases stream past. */
+struct list_ctx {
+	const struct md_config *cfg;
+	struct cli_table *t;
+};
+
+static enum md_err
+list_row(const struct case_record *c, void *arg)
+{
+	struct list_ctx *ctx = arg;
+	char when[32], who[512];
+	const char *cells[7];
+
+	fmt_time(c->submitted_at, when, sizeof(when));
+	requester(c, who, sizeof(who));
+	cells[0] = c->number;
+	cells[1] = label(ctx->cfg, c->status);
+	cells[2] = label(ctx->cfg, c->type);
+	cells[3] = label(ctx->cfg, c->tier);
+	cells[4] = when;
+	cells[5] = who;
+	cells[6] = c->subject;
+	return cli_table_add(ctx->t, cells);
+}
+
 static int
 case_list_cmd(int argc, char **argv, struct db *db, const struct md_config *cfg)
 {
@@ -335,12 +486,8 @@ case_list_cmd(int argc, char **argv, struct db *db, const struct md_config *cfg)
 	static const char *const head_en[] = { "NUMBER", "STATUS", "TYPE", "TIER", "SUBMITTED",
 	    "REQUESTER", "SUBJECT" };
 	struct case_filter filt = { 0 };
-	struct case_record *v = NULL;
-	struct cli_table *t = NULL;
-	char when[32], who[512];
-	const char *cells[7];
+	struct list_ctx ctx = { cfg, NULL };
 	enum md_err err;
-	size_t n = 0, i;
 	long num;
 	int k;
 
@@ -371,25 +518,13 @@ case_list_cmd(int argc, char **argv, struct db *db, const struct md_config *cfg)
 		    "resolved, rehandling, closed, archived or merged\n");
 		return 2;
 	}
-	err = case_list(db, &filt, &v, &n);
+	/* Every matching case is listed: the table needs all rows for its widths. */
+	err = cli_table_new(7, use_zh(cfg) ? head_zh : head_en, &ctx.t);
 	if (err == MD_OK)
-		err = cli_table_new(7, use_zh(cfg) ? head_zh : head_en, &t);
-	for (i = 0; i < n && err == MD_OK; i++) {
-		fmt_time(v[i].submitted_at, when, sizeof(when));
-		requester(&v[i], who, sizeof(who));
-		cells[0] = v[i].number;
-		cells[1] = label(cfg, v[i].status);
-		cells[2] = label(cfg, v[i].type);
-		cells[3] = label(cfg, v[i].tier);
-		cells[4] = when;
-		cells[5] = who;
-		cells[6] = v[i].subject;
-		err = cli_table_add(t, cells);
-	}
+		err = case_list_each(db, &filt, list_row, &ctx);
 	if (err == MD_OK)
-		cli_table_print(t, stdout, 40);
-	cli_table_free(t);
-	case_list_free(v, n);
+		cli_table_print(ctx.t, stdout, 40);
+	cli_table_free(ctx.t);
 	if (err) {
 		fprintf(stderr, "memberdesk: cannot list cases: %s (%s)\n", md_strerror(err),
 		    db_errmsg(db));
