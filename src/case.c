@@ -613,7 +613,7 @@ case_list_each(struct db *db, const struct case_filter *filter,
 	}
 	err = db_status(db, rc);
 out:
-	sqlite3_finalize(st);
+	db_release(db, st);
 	return err;
 }
 
