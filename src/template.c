@@ -79,6 +79,8 @@ static const struct template_def template_defs[] = {
 	{ "oversize_notice", { "size", "max_size", NULL } },
 	{ "reopened", { "reason", "due_date", NULL } },
 	{ "merged", { "joint_number", "due_date", "tier", NULL } },
+	{ "tier_changed", { "tier", "old_tier", "tier_days", "due_date", "old_due_date",
+	    "leadership", NULL } },
 	{ "staff_major_case", { "accepted_at", "tier", "tier_days", "due_date", "type",
 	    "assignee", "summary", NULL } },
 };

@@ -298,12 +298,57 @@ do_type(struct wf_ctx *x, struct case_record *c, const struct wf_command *cmd)
 	return MD_OK;
 }
 
+/*
+ * Tells the members of a case in handling its new tier and the result date
+ * that follows from it (they were promised the old one on acceptance), and
+ * sends a case newly made major to the leadership (art. 11(3)).
+ */
+static enum md_err
+notify_tier_change(struct wf_ctx *x, struct case_record *c, const char *old_tier,
+    time_t old_due, const char *new_due)
+{
+	struct template_var v[7];
+	struct buf od, at;
+	char days[16];
+	int to_leadership = strcmp(c->tier, "major") == 0 &&
+	    (old_tier == NULL || strcmp(old_tier, "major") != 0);
+	enum md_err err;
+
+	buf_init(&od, 256);
+	buf_init(&at, 256);
+	if ((old_due && (err = wf_date(x, old_due, &od))) ||
+	    (err = wf_date(x, c->accepted_at ? c->accepted_at : x->now, &at)))
+		goto out;
+	snprintf(days, sizeof(days), "%d", deadline_workdays(tier_kind(c->tier)));
+	v[0].name = "tier";		v[0].value = wf_label(c->tier, x->lang);
+	v[1].name = "old_tier";		v[1].value = old_tier ? wf_label(old_tier, x->lang) : "";
+	v[2].name = "tier_days";	v[2].value = days;
+	v[3].name = "due_date";		v[3].value = new_due;
+	v[4].name = "old_due_date";	v[4].value = od.data ? od.data : "";
+	v[5].name = "leadership";	v[5].value = to_leadership ? "yes" : "";
+	if ((err = wf_notify_members(x, c, "tier_changed", v, 6, NOTICE_AUTO_GENERATED)))
+		goto out;
+	if (to_leadership) {
+		v[0].name = "accepted_at";	v[0].value = at.data;
+		v[1].name = "tier";		v[1].value = wf_label(c->tier, x->lang);
+		v[4].name = "type";		v[4].value = wf_label(c->type, x->lang);
+		v[5].name = "assignee";		v[5].value = c->assignee ? c->assignee : "";
+		v[6].name = "summary";		v[6].value = c->text;
+		err = wf_notify_staff(x, c, STAFF_LEADERSHIP, "staff_major_case", v, 7);
+	}
+out:
+	buf_free(&od);
+	buf_free(&at);
+	return err;
+}
+
 static enum md_err
 do_tier(struct wf_ctx *x, struct case_record *c, const struct wf_command *cmd)
 {
 	struct buf dd;
 	char detail[512];
-	time_t hd = 0;
+	char *old_tier = NULL;
+	time_t hd = 0, old_due = c->handling_due;
 	enum md_err err;
 
 	if (!status_is(c, "registered") && !status_is(c, "handling"))
@@ -332,14 +377,26 @@ do_tier(struct wf_ctx *x, struct case_record *c, const struct wf_command *cmd)
 	    cmd->tier, hd ? "; handling due " : "", hd ? dd.data : "");
 	if ((err = event(x, c, "tier-changed", detail)))
 		goto out;
-	if (hd)
-		say(x, x->zh ? "%s 的级别改为%s，办结期限重新计算为 %s。" :
-		    "%s is now %s; result due %s.", c->number, wf_label(cmd->tier, x->lang),
-		    dd.data);
-	else
+	if (hd) {
+		/* The notices read the case's new tier; the record keeps the old one. */
+		old_tier = c->tier;
+		if ((c->tier = strdup(cmd->tier)) == NULL) {
+			c->tier = old_tier;
+			old_tier = NULL;
+			err = MD_ERR_NOMEM;
+			goto out;
+		}
+		c->handling_due = hd;
+		if ((err = notify_tier_change(x, c, old_tier, old_due, dd.data)))
+			goto out;
+		say(x, x->zh ? "%s 的级别改为%s，办结期限重新计算为 %s，已告知诉求人。" :
+		    "%s is now %s; result due %s; the member was told.", c->number,
+		    wf_label(cmd->tier, x->lang), dd.data);
+	} else
 		say(x, x->zh ? "%s 的级别改为%s。" : "%s is now %s.", c->number,
 		    wf_label(cmd->tier, x->lang));
 out:
+	free(old_tier);
 	buf_free(&dd);
 	return err;
 }

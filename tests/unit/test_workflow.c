@@ -491,6 +491,15 @@ test_type_tier_assign_note_progress(void **state)
 		assert_int_equal(c->handling_due, eod(2026, 10, 13));
 		case_record_free(c);
 	}
+	/* The member is told the new tier and the new date, and the old one. */
+	assert_int_equal(outbox_to(f, "tier_changed", "zhang@qq.com"), 1);
+	assert_int_equal(notices_with(f, id, "由简单诉求调整为一般诉求"), 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM messages WHERE case_id = %lld"
+	    " AND direction = 'out' AND instr(text, '由简单诉求调整为一般诉求') > 0"
+	    " AND instr(text, '预计 2026年10月13日') > 0 AND instr(text, '7 个工作日') > 0",
+	    (long long)id), 1);
+	assert_int_equal(outbox_to(f, "staff_major_case", "leader1@chamber.test"), 0);
+	assert_non_null(strstr(f->out.data, "2026年10月13日"));
 	cmd.action = WF_ASSIGN;
 	cmd.address = "nobody@chamber.test";
 	assert_int_equal(run(f, &cmd, id, NOW), MD_ERR_NOTFOUND);
@@ -510,7 +519,38 @@ test_type_tier_assign_note_progress(void **state)
 	cmd.text = "已与区人社局沟通，下周答复。";
 	assert_int_equal(run(f, &cmd, id, NOW), MD_OK);
 	assert_int_equal(notices_with(f, id, "已与区人社局沟通"), 1);
-	assert_int_equal(notices_with(f, id, "2026年10月13日"), 1);
+	/* the tier change's notice and the progress notice */
+	assert_int_equal(notices_with(f, id, "2026年10月13日"), 2);
+}
+
+static void
+test_tier_to_major_goes_to_leadership(void **state)
+{
+	struct fx *f = *state;
+	int64_t id = new_case(f, "zhang@qq.com", "张三", "多家会员企业用地纠纷");
+	int64_t reg = new_case(f, "li@qq.com", "李四", "园区道路");
+	struct wf_command cmd = { .action = WF_SET_TIER, .tier = "major" };
+
+	accept(f, id, "general");
+	assert_int_equal(run(f, &cmd, id, NOW + DAY), MD_OK);
+	/* Art. 11(3) reached later: the leadership gets the case now. */
+	assert_int_equal(outbox_to(f, "staff_major_case", "leader1@chamber.test"), 1);
+	assert_int_equal(outbox_to(f, "tier_changed", "zhang@qq.com"), 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM messages WHERE case_id = %lld"
+	    " AND direction = 'out' AND instr(text, '由一般诉求调整为重大复杂诉求') > 0"
+	    " AND instr(text, '15 个工作日') > 0 AND instr(text, '提交会长办公会或理事会研究') > 0",
+	    (long long)id), 1);
+	/* A tier set before acceptance tells nobody: the acceptance will. */
+	cmd.tier = "simple";
+	assert_int_equal(run(f, &cmd, reg, NOW), MD_OK);
+	assert_int_equal(outbox_to(f, "tier_changed", "li@qq.com"), 0);
+	/* Major again to general and back: the leadership is not told twice. */
+	cmd.tier = "general";
+	assert_int_equal(run(f, &cmd, id, NOW + DAY), MD_OK);
+	assert_int_equal(outbox_to(f, "tier_changed", "zhang@qq.com"), 2);
+	assert_int_equal(count(f, "SELECT count(*) FROM messages WHERE case_id = %lld"
+	    " AND direction = 'out' AND instr(text, '由重大复杂诉求调整为一般诉求') > 0"
+	    " AND instr(text, '提交会长办公会') = 0", (long long)id), 1);
 }
 
 static void
@@ -770,6 +810,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_unsatisfied_rehandling, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_feedback_scores, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_extend_major_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tier_to_major_goes_to_leadership, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_type_tier_assign_note_progress, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_merge_notifies_every_member, setup, teardown),
