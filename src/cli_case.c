@@ -4,7 +4,6 @@
  * than wcwidth(3) so output does not depend on the locale the
  * administrator's shell happens to have.
  */
-#include <errno.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +14,7 @@
 #include "buf.h"
 #include "case.h"
 #include "cli.h"
+#include "cli_util.h"
 #include "cli_workflow.h"
 #include "config.h"
 #include "db.h"
@@ -427,20 +427,6 @@ fmt_time(time_t t, char *out, size_t len)
 	strftime(out, len, "%Y-%m-%d %H:%M", &tm);
 }
 
-static int
-parse_int(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static void
 requester(const struct case_record *c, char *out, size_t len)
 {
@@ -495,11 +481,11 @@ case_list_cmd(int argc, char **argv, struct db *db, const struct md_config *cfg)
 		if (strcmp(argv[k], "--status") == 0 && k + 1 < argc)
 			filt.status = argv[++k];
 		else if (strcmp(argv[k], "--year") == 0 && k + 1 < argc &&
-		    parse_int(argv[k + 1], 1970, 9999, &num) == 0) {
+		    cli_parse_long(argv[k + 1], 1970, 9999, &num) == MD_OK) {
 			filt.year = (int)num;
 			k++;
 		} else if (strcmp(argv[k], "--limit") == 0 && k + 1 < argc &&
-		    parse_int(argv[k + 1], 1, INT_MAX, &num) == 0) {
+		    cli_parse_long(argv[k + 1], 1, INT_MAX, &num) == MD_OK) {
 			filt.limit = (size_t)num;
 			k++;
 		} else if (strcmp(argv[k], "--overdue") == 0) {

@@ -18,6 +18,7 @@
 #include "archive.h"
 #include "calendar.h"
 #include "cli.h"
+#include "cli_util.h"
 #include "cli_workflow.h"
 #include "progress.h"
 #include "workflow.h"
@@ -72,20 +73,6 @@ usage(const char *name)
 	return 2;
 }
 
-static int
-parse_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 time_t
 cli_now(void)
 {
@@ -94,7 +81,7 @@ cli_now(void)
 
 	if (s == NULL || *s == '\0')
 		return time(NULL);
-	if (parse_long(s, 0, LONG_MAX, &v) != 0) {
+	if (cli_parse_long(s, 0, LONG_MAX, &v) != MD_OK) {
 		fprintf(stderr, "memberdesk: MEMBERDESK_NOW must be seconds since the epoch\n");
 		return (time_t)-1;
 	}
@@ -191,7 +178,7 @@ build(enum wf_action a, struct opts *o, struct wf_command *cmd)
 		cmd->text = o->npos == 2 ? o->pos[1] : o->text;
 		return (o->npos == 2 || (o->npos == 1 && o->text)) ? 0 : -1;
 	case WF_EXTEND:
-		if (o->days == NULL || parse_long(o->days, 1, 1000, &n) != 0)
+		if (o->days == NULL || cli_parse_long(o->days, 1, 1000, &n) != MD_OK)
 			return -1;
 		cmd->days = (int)n;
 		cmd->reason = o->reason;
@@ -210,7 +197,7 @@ build(enum wf_action a, struct opts *o, struct wf_command *cmd)
 		else if (strcmp(o->pos[1], "unsatisfied") == 0 ||
 		    strcmp(o->pos[1], "不满意") == 0)
 			cmd->feedback = WF_FEEDBACK_UNSATISFIED;
-		else if (parse_long(o->pos[1], 1, 5, &n) == 0) {
+		else if (cli_parse_long(o->pos[1], 1, 5, &n) == MD_OK) {
 			cmd->feedback = WF_FEEDBACK_SCORE;
 			cmd->score = (int)n;
 		} else
@@ -372,7 +359,7 @@ export_all(int argc, char **argv, struct db *db, const struct md_config *cfg)
 		else if (strcmp(argv[k], "--status") == 0 && k + 1 < argc)
 			filter.status = argv[++k];
 		else if (strcmp(argv[k], "--year") == 0 && k + 1 < argc &&
-		    parse_long(argv[k + 1], 1970, 9999, &year) == 0) {
+		    cli_parse_long(argv[k + 1], 1970, 9999, &year) == MD_OK) {
 			filter.year = (int)year;
 			k++;
 		}
