@@ -490,7 +490,7 @@ case_list_cmd(int argc, char **argv, struct db *db, const struct md_config *cfg)
 			k++;
 		} else if (strcmp(argv[k], "--overdue") == 0) {
 			/* Past the deadline of their status: review, handling, re-handling. */
-			filt.overdue_at = cli_now();
+			filt.overdue_at = cli_now(cfg->timezone);
 			if (filt.overdue_at == (time_t)-1)
 				return 2;
 		} else {

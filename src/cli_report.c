@@ -10,7 +10,7 @@
 
 #include "calendar.h"
 #include "cli.h"
-#include "cli_workflow.h"
+#include "cli_util.h"
 #include "db.h"
 #include "progress.h"
 #include "report.h"
@@ -303,7 +303,7 @@ cli_report(int argc, char **argv, const struct md_config *cfg)
 		    strcmp(a.kind, "quarter") == 0 ? "YYYY-Qn" : "YYYY");
 		return 2;
 	}
-	if ((now = cli_now()) == (time_t)-1)
+	if ((now = cli_now(cfg->timezone)) == (time_t)-1)
 		return 2;
 	if (calendar_load_dir(cfg->calendar_dir, stderr, &cal) != MD_OK) {
 		fprintf(stderr, "memberdesk: warning: calendar %s not usable; counting weekends "

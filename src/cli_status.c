@@ -14,7 +14,7 @@
 
 #include "calendar.h"
 #include "cli.h"
-#include "cli_workflow.h"
+#include "cli_util.h"
 #include "db.h"
 #include "imap.h"
 #include "outbox.h"
@@ -289,7 +289,7 @@ cli_status(int argc, char **argv, const struct md_config *cfg)
 		}
 	}
 	zh = !(cfg->language && strcmp(cfg->language, "en") == 0);
-	if ((s.now = cli_now()) == (time_t)-1)
+	if ((s.now = cli_now(cfg->timezone)) == (time_t)-1)
 		return 2;
 	err = pidfile_read(cfg->database, &s.pid);
 	if (err == MD_OK)

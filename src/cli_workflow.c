@@ -73,21 +73,6 @@ usage(const char *name)
 	return 2;
 }
 
-time_t
-cli_now(void)
-{
-	const char *s = getenv("MEMBERDESK_NOW");
-	long v;
-
-	if (s == NULL || *s == '\0')
-		return time(NULL);
-	if (cli_parse_long(s, 0, LONG_MAX, &v) != MD_OK) {
-		fprintf(stderr, "memberdesk: MEMBERDESK_NOW must be seconds since the epoch\n");
-		return (time_t)-1;
-	}
-	return (time_t)v;
-}
-
 /* The options every action may take; which ones it needs is checked by the workflow. */
 struct opts {
 	const char *pos[CLI_MAX_MERGE + 2];
@@ -270,7 +255,7 @@ cli_case_action(int argc, char **argv, struct db *db, const struct md_config *cf
 		return 2;
 	if (parse_opts(argc, argv, &o) != 0 || build(a, &o, &cmd) != 0)
 		return usage(argv[0]);
-	if ((now = cli_now()) == (time_t)-1)
+	if ((now = cli_now(cfg->timezone)) == (time_t)-1)
 		return 2;
 	/* Without a calendar deadlines count weekends only; say so, but go on. */
 	if (calendar_load_dir(cfg->calendar_dir, stderr, &cal) != MD_OK) {

@@ -23,14 +23,6 @@ int cli_case_action(int argc, char **argv, struct db *db, const struct md_config
 /* Nonzero when argv[0] names one of the actions above. */
 int cli_case_is_action(const char *name);
 
-/*
- * The clock of command-line actions: $MEMBERDESK_NOW (seconds since the
- * epoch; for replaying or testing a scenario at a known date) or the
- * system time. -1 (with a message on stderr) when MEMBERDESK_NOW is set but
- * is not a number.
- */
-time_t cli_now(void);
-
 /* case export NUMBER [-o FILE] [--attachments DIR]: see archive.h. */
 int cli_case_export(int argc, char **argv, struct db *db, const struct md_config *cfg);
 

@@ -65,6 +65,21 @@ mode=$(stat -c %a "$WORK/md.db" 2>/dev/null)
     fail "memberdesk init creates the database 0600" "rc=$rc mode=$mode $out"
 "$C" -c "$WORK/good.conf" case list >/dev/null 2>&1 && pass "case list on an empty database" ||
     fail "case list on an empty database"
+# MEMBERDESK_NOW: the daemon's forms (epoch seconds, ISO 8601) on the command line too.
+sed "s|md.db|now.db|" "$WORK/good.conf" > "$WORK/now.conf"
+out=$(MEMBERDESK_NOW="2026-09-28 10:00" MEMBERDESK_ACTOR=staff1@chamber.test "$C" -c "$WORK/now.conf" \
+    case register --name 张三 --channel visit --subject 走访登记 --text 内容 2>&1)
+list=$("$C" -c "$WORK/now.conf" case list 2>&1)
+echo "$list" | grep -q "2026-09-28 10:00  张三" && pass "MEMBERDESK_NOW as a local ISO 8601 time" ||
+    fail "MEMBERDESK_NOW as a local ISO 8601 time" "$out" "$list"
+over=$(MEMBERDESK_NOW=2026-10-30T02:00:00Z "$C" -c "$WORK/now.conf" case list --overdue 2>&1)
+under=$(MEMBERDESK_NOW=1790560800 "$C" -c "$WORK/now.conf" case list --overdue 2>&1)
+echo "$over" | grep -q 走访登记 && ! echo "$under" | grep -q 走访登记 &&
+    pass "case list --overdue at MEMBERDESK_NOW (ISO 8601 with an offset, epoch seconds)" ||
+    fail "case list --overdue at MEMBERDESK_NOW (ISO 8601 with an offset, epoch seconds)" "$over" "$under"
+out=$(MEMBERDESK_NOW=1790560800x "$C" -c "$WORK/now.conf" case list --overdue 2>&1); rc=$?
+[ "$rc" = 2 ] && echo "$out" | grep -q MEMBERDESK_NOW && pass "a bad MEMBERDESK_NOW is refused (exit 2)" ||
+    fail "a bad MEMBERDESK_NOW is refused (exit 2)" "rc=$rc" "$out"
 MEMBERDESK_CONF="$WORK/good.conf" "$C" member list >/dev/null 2>&1 &&
     pass "configuration from \$MEMBERDESK_CONF" || fail "configuration from \$MEMBERDESK_CONF"
 
@@ -117,7 +132,7 @@ printf '%s' "$out" | "$PY" -c 'import json,sys; j=json.load(sys.stdin); assert j
     fail "inspect --json works without a configuration" "rc=$rc"
 "$C" inspect --json "$WORK/absent.eml" >/dev/null 2>&1; rc=$?
 [ "$rc" = 1 ] && pass "inspect: unreadable file exits 1" || fail "inspect: unreadable file exits 1" "rc=$rc"
-[ -z "$(ls "$WORK" | grep -v -e "\.conf$" -e "\.eml$" -e "^md\.db" -e "^tpl$" -e "^inspect\.err$")" ] &&
+[ -z "$(ls "$WORK" | grep -v -e "\.conf$" -e "\.eml$" -e "^md\.db" -e "^now\.db" -e "^tpl$" -e "^inspect\.err$")" ] &&
     pass "inspect stores nothing" || fail "inspect stores nothing" "$(ls "$WORK")"
 
 # Export of many cases: one private file each, progress only on a terminal.
