@@ -478,9 +478,10 @@ add_references(struct hdr *h, const struct notice *n)
  * The body as base64 of UTF-8 text with CRLF line ends: line ends of any
  * kind become CRLF, control characters other than TAB are dropped, invalid
  * UTF-8 becomes U+FFFD, and a final line end is added when missing.
+ * *text receives that text with LF line ends: what a reader decodes.
  */
 static enum md_err
-add_body(struct buf *out, const char *body)
+add_body(struct buf *out, const char *body, char **text, size_t *text_len)
 {
 	const unsigned char *s = (const unsigned char *)body;
 	size_t i = 0, n, len = strlen(body), off;
@@ -513,6 +514,16 @@ add_body(struct buf *out, const char *body)
 		if ((err = b64_append(out, (unsigned char *)t.data + off, n)) == MD_OK)
 			err = buf_puts(out, "\r\n");
 	}
+	if (err == MD_OK && (*text = malloc(t.len + 1)) == NULL)
+		err = MD_ERR_NOMEM;
+	if (err == MD_OK) {
+		/* Every CR in t starts a CRLF pair. */
+		for (n = 0, off = 0; off < t.len; off++)
+			if (t.data[off] != '\r')
+				(*text)[n++] = t.data[off];
+		(*text)[n] = '\0';
+		*text_len = n;
+	}
 	buf_free(&t);
 	return err;
 }
@@ -542,6 +553,35 @@ make_message_id(const struct notice *n, char **out)
 		err = MD_ERR_NOMEM;
 	buf_free(&b);
 	return err;
+}
+
+/*
+ * A header value from clean_header_text() as a reader decodes it
+ * (hdrdecode.c's hdr_clean()): U+2028 and U+2029 read as spaces, and blanks
+ * at both ends are trimmed. In place.
+ */
+static void
+as_read(struct buf *b)
+{
+	unsigned char *s = (unsigned char *)b->data;
+	size_t i, first, last;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i + 2 < b->len; i++) {
+		if (s[i] == 0xe2 && s[i + 1] == 0x80 && (s[i + 2] == 0xa8 || s[i + 2] == 0xa9)) {
+			memmove(s + i + 1, s + i + 3, b->len - i - 3);
+			s[i] = ' ';
+			b->len -= 2;
+		}
+	}
+	for (first = 0; first < b->len && s[first] == ' '; first++)
+		;
+	for (last = b->len; last > first && s[last - 1] == ' '; last--)
+		;
+	memmove(s, s + first, last - first);
+	b->len = last - first;
+	s[b->len] = '\0';
 }
 
 static enum md_err
@@ -619,13 +659,11 @@ build_headers(const struct notice *n, const char *msgid, struct buf *b)
 enum md_err
 notice_build(const struct notice *n, struct notice_msg *out)
 {
-	struct buf b;
+	struct buf b, subj;
 	char *msgid = NULL;
 	enum md_err err;
 
-	out->data = NULL;
-	out->len = 0;
-	out->message_id = NULL;
+	memset(out, 0, sizeof(*out));
 	if ((err = check_input(n)))
 		return err;
 	if (strlen(n->body) > NOTICE_MAX_BODY)
@@ -633,10 +671,22 @@ notice_build(const struct notice *n, struct notice_msg *out)
 	if ((err = make_message_id(n, &msgid)))
 		return err;
 	buf_init(&b, HEADER_LIMIT + (NOTICE_MAX_BODY * 2 + 2) / 57 * 80 + 160);
-	if ((err = build_headers(n, msgid, &b)) || (err = add_body(&b, n->body)))
+	buf_init(&subj, HEADER_LIMIT);
+	if ((err = build_headers(n, msgid, &b)) ||
+	    (err = add_body(&b, n->body, &out->text, &out->text_len)) ||
+	    (err = clean_header_text(n->subject, &subj)))
 		goto fail;
+	as_read(&subj);
 	out->len = b.len;
-	if ((out->data = buf_steal(&b)) == NULL) {
+	if ((out->data = buf_steal(&b)) == NULL ||
+	    (out->subject = buf_steal(&subj)) == NULL) {
+		err = MD_ERR_NOMEM;
+		goto fail;
+	}
+	if (n->from_name && (err = clean_header_text(n->from_name, &subj)))
+		goto fail;
+	as_read(&subj);
+	if ((out->from_name = buf_steal(&subj)) == NULL) {
 		err = MD_ERR_NOMEM;
 		goto fail;
 	}
@@ -645,6 +695,8 @@ notice_build(const struct notice *n, struct notice_msg *out)
 fail:
 	free(msgid);
 	buf_free(&b);
+	buf_free(&subj);
+	notice_msg_free(out);
 	return err;
 }
 
@@ -655,7 +707,8 @@ notice_msg_free(struct notice_msg *m)
 		return;
 	free(m->data);
 	free(m->message_id);
-	m->data = NULL;
-	m->message_id = NULL;
-	m->len = 0;
+	free(m->subject);
+	free(m->from_name);
+	free(m->text);
+	memset(m, 0, sizeof(*m));
 }

@@ -57,6 +57,14 @@ struct notice_msg {
 	char *data;          /* owned: the message, CRLF line endings, NUL-terminated */
 	size_t len;
 	char *message_id;    /* owned: the Message-ID used, without brackets */
+	/*
+	 * What a reader decodes from data, so that the sender can record its
+	 * own message without parsing it back (message_parse() gives the same):
+	 */
+	char *subject;       /* owned: the Subject as sent, cleaned, UTF-8 */
+	char *from_name;     /* owned: the From display name as sent, cleaned; "" for none */
+	char *text;          /* owned: the body as sent, LF line ends, UTF-8 */
+	size_t text_len;
 };
 
 /*

@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,41 @@
 
 /* Templates and common variables come in small, fixed numbers. */
 #define NOTIFY_MAX_VARS 48
+/* Longest envelope address notice_address_valid() lets through. */
+#define NOTIFY_ADDR_MAX 254
+
+/*
+ * Templates parsed once per process (the daemon renders one or two per
+ * message taken in); notify_forget_templates() empties it on reload. The
+ * process is single-threaded.
+ */
+static struct template_cache *templates;
+
+void
+notify_forget_templates(void)
+{
+	template_cache_free(templates);
+	templates = NULL;
+}
+
+/* Render rq's template with vars: as template_render(), from the cache. */
+static enum md_err
+render(const struct md_config *cfg, const struct notify_request *rq,
+    const struct template_var *vars, size_t nvars, char **subject, char **body,
+    char *errbuf, size_t errlen)
+{
+	const struct template *t;
+	enum md_err err;
+
+	*subject = *body = NULL;
+	if (templates == NULL && (err = template_cache_new(&templates)))
+		return err;
+	err = template_cache_get(templates, cfg->template_dir, rq->lang ? rq->lang :
+	    cfg->language, rq->template_name, errbuf, errlen, &t);
+	if (err)
+		return err;
+	return template_expand(t, vars, nvars, subject, body, errbuf, errlen);
+}
 
 /*
  * Staff reply to notices to command: their Reply-To must carry the token
@@ -37,28 +73,43 @@ staff_reply_to(const struct md_config *cfg, struct db *db, const struct notify_r
 	return err;
 }
 
+/*
+ * Keep a copy of the notice with the case's messages. The fields a case
+ * view shows are those message_parse() would read back from nm->data,
+ * taken from what notice_build() wrote instead of parsing it again.
+ */
 static enum md_err
-record_outgoing(struct db *db, const struct notify_request *rq, const struct notice_msg *nm,
-    time_t now)
+record_outgoing(const struct md_config *cfg, struct db *db, const struct notify_request *rq,
+    const struct notice_msg *nm, time_t now)
 {
 	struct msgstore_new rec;
-	struct message *parsed = NULL;
+	struct message m;
+	char from[NOTIFY_ADDR_MAX + 1];
 	int64_t row = 0;
 	char detail[512];
 	enum md_err err;
+	size_t i;
 
-	/* Our own message parses cleanly; it gives case views a subject and text. */
-	if (message_parse(nm->data, nm->len, NULL, &parsed) != MD_OK)
-		parsed = NULL;
+	/* message_parse() gives addresses in lower case; ours are ASCII (notice_address_valid). */
+	for (i = 0; cfg->smtp_from[i] && i < NOTIFY_ADDR_MAX; i++)
+		from[i] = (char)tolower((unsigned char)cfg->smtp_from[i]);
+	from[i] = '\0';
+	memset(&m, 0, sizeof(m));
+	m.subject = nm->subject;
+	m.from_addr = from;
+	m.from_name = nm->from_name;
+	m.date = now;
+	m.message_id = nm->message_id;
+	m.text = nm->text;
+	m.text_len = nm->text_len;
 	memset(&rec, 0, sizeof(rec));
 	rec.raw = nm->data;
 	rec.raw_len = nm->len;
-	rec.msg = parsed;
+	rec.msg = &m;
 	rec.case_id = rq->case_id;
 	rec.outgoing = 1;
 	rec.received_at = now;
 	err = msgstore_insert(db, &rec, &row);
-	message_free(parsed);
 	if (err)
 		return err;
 	snprintf(detail, sizeof(detail), "%s to %s (Message-ID <%s>)", rq->kind, rq->to_addr,
@@ -94,8 +145,8 @@ notify_queue(const struct md_config *cfg, struct db *db, const struct notify_req
 	for (i = 0; i < rq->nvars; i++)
 		vars[nvars++] = rq->vars[i];
 
-	err = template_render(cfg->template_dir, rq->lang ? rq->lang : cfg->language,
-	    rq->template_name, vars, nvars, &subject, &body, NULL, 0, errbuf, sizeof(errbuf));
+	errbuf[0] = '\0';
+	err = render(cfg, rq, vars, nvars, &subject, &body, errbuf, sizeof(errbuf));
 	if (err) {
 		log_warnx("notice %s: template: %s", rq->template_name,
 		    errbuf[0] ? errbuf : md_strerror(err));
@@ -142,7 +193,7 @@ notify_queue(const struct md_config *cfg, struct db *db, const struct notify_req
 	if (err)
 		goto out;
 	if (rq->case_id) {
-		err = record_outgoing(db, rq, &nm, now);
+		err = record_outgoing(cfg, db, rq, &nm, now);
 		if (err)
 			goto out;
 	}

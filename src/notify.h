@@ -58,4 +58,11 @@ enum md_err notify_queue(const struct md_config *cfg, struct db *db,
 enum md_err notify_queue_role(const struct md_config *cfg, struct db *db,
     const struct notify_request *rq, enum staff_role role, time_t now, size_t *queued);
 
+/*
+ * Templates are read from cfg->template_dir when first used and kept for
+ * the life of the process. Forget them, so that each is read again when
+ * next used: for a configuration reload (edited templates take effect).
+ */
+void notify_forget_templates(void);
+
 #endif

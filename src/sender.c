@@ -39,6 +39,8 @@ sender_reconfigure(struct sender *s, const struct md_config *cfg)
 	smtp_client_free(s->smtp);
 	s->smtp = NULL;
 	s->cfg = cfg;
+	/* A reload is when edited notice templates take effect. */
+	notify_forget_templates();
 	return MD_OK;
 }
 

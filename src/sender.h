@@ -20,7 +20,11 @@ struct sender;
 /* A sender for cfg's SMTP server (cfg is borrowed and must outlive it). */
 enum md_err sender_new(const struct md_config *cfg, struct db *db, struct sender **out);
 
-/* Use a new configuration (after a reload); the connection is reopened. */
+/*
+ * Use a new configuration (after a reload); the connection is reopened and
+ * the notice templates are read again when next used
+ * (notify_forget_templates()).
+ */
 enum md_err sender_reconfigure(struct sender *s, const struct md_config *cfg);
 
 struct sender_stats {

@@ -631,6 +631,118 @@ template_render(const char *dir, const char *lang, const char *name,
 	return err;
 }
 
+struct cache_entry {
+	char lang[MAX_LANG];           /* as asked for, not as found */
+	const struct template_def *def;
+	struct template *t;            /* owned */
+};
+
+struct template_cache {
+	char *dir;                     /* owned; NULL while empty */
+	struct cache_entry *v;         /* owned */
+	size_t n;
+	size_t cap;
+};
+
+enum md_err
+template_cache_new(struct template_cache **out)
+{
+	*out = calloc(1, sizeof(**out));
+	return *out ? MD_OK : MD_ERR_NOMEM;
+}
+
+void
+template_cache_clear(struct template_cache *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->n; i++)
+		template_free(c->v[i].t);
+	c->n = 0;
+	free(c->dir);
+	c->dir = NULL;
+}
+
+size_t
+template_cache_size(const struct template_cache *c)
+{
+	return c ? c->n : 0;
+}
+
+void
+template_cache_free(struct template_cache *c)
+{
+	if (c == NULL)
+		return;
+	template_cache_clear(c);
+	free(c->v);
+	free(c);
+}
+
+/* Keep t (owned from now on) under lang; on failure t is freed. */
+static enum md_err
+cache_add(struct template_cache *c, const char *lang, const struct template_def *def,
+    struct template *t)
+{
+	struct cache_entry *v;
+	size_t cap;
+
+	if (c->n == c->cap) {
+		cap = c->cap ? c->cap * 2 : 16;
+		v = realloc(c->v, cap * sizeof(*v));
+		if (v == NULL) {
+			template_free(t);
+			return MD_ERR_NOMEM;
+		}
+		c->v = v;
+		c->cap = cap;
+	}
+	snprintf(c->v[c->n].lang, sizeof(c->v[c->n].lang), "%s", lang);
+	c->v[c->n].def = def;
+	c->v[c->n].t = t;
+	c->n++;
+	return MD_OK;
+}
+
+enum md_err
+template_cache_get(struct template_cache *c, const char *dir, const char *lang,
+    const char *name, char *errbuf, size_t errlen, const struct template **out)
+{
+	const struct template_def *def;
+	struct template *t = NULL;
+	enum md_err err;
+	size_t i;
+
+	*out = NULL;
+	def = name ? find_def(name) : NULL;
+	if (def && lang && c->dir && strcmp(c->dir, dir) == 0) {
+		/* Names resolve to the static definitions: a pointer compare suffices. */
+		for (i = 0; i < c->n; i++) {
+			if (c->v[i].def == def && strcmp(c->v[i].lang, lang) == 0) {
+				*out = c->v[i].t;
+				return MD_OK;
+			}
+		}
+	}
+	/* Unknown names and bad languages fail here with template_load()'s messages. */
+	err = template_load(dir, lang, name, errbuf, errlen, &t);
+	if (err)
+		return err;
+	if (c->dir == NULL || strcmp(c->dir, dir) != 0) {
+		template_cache_clear(c);
+		if ((c->dir = strdup(dir)) == NULL) {
+			template_free(t);
+			return MD_ERR_NOMEM;
+		}
+	}
+	err = cache_add(c, lang, def, t);
+	if (err == MD_OK)
+		*out = t;
+	return err;
+}
+
 static void
 report(FILE *errors, const char *msg)
 {

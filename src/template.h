@@ -98,6 +98,37 @@ enum md_err template_render(const char *dir, const char *lang, const char *name,
     char *used_lang, size_t usedlen, char *errbuf, size_t errlen);
 
 /*
+ * Loaded templates kept for reuse, so that a process sending many notices
+ * reads and parses each file once instead of once per notice. An entry is
+ * kept for the (dir, lang, name) asked for, whichever language was found;
+ * changing dir empties the cache. Files edited after they were cached are
+ * not seen until template_cache_clear(): the daemon clears it on reload.
+ */
+struct template_cache;
+
+/* An empty cache. Errors: MD_ERR_NOMEM. */
+enum md_err template_cache_new(struct template_cache **out);
+
+/*
+ * The template template_load(dir, lang, name) would give, loaded on the
+ * first request and kept. *out is borrowed from the cache and stays valid
+ * until template_cache_clear() or template_cache_free(). Failures are not
+ * kept (a template added later is found). Errors: as template_load(),
+ * plus MD_ERR_NOMEM.
+ */
+enum md_err template_cache_get(struct template_cache *c, const char *dir, const char *lang,
+    const char *name, char *errbuf, size_t errlen, const struct template **out);
+
+/* Forget every kept template (they are read again when next asked for). */
+void template_cache_clear(struct template_cache *c);
+
+/* Number of templates kept (for tests and diagnostics). */
+size_t template_cache_size(const struct template_cache *c);
+
+/* Free the cache and its templates; NULL is allowed. */
+void template_cache_free(struct template_cache *c);
+
+/*
  * Check a whole template directory for memberdeskd -n: every known template
  * must exist in TEMPLATE_DEFAULT_LANG, and every .txt file in every language
  * directory must be a known template that parses. Each problem is written

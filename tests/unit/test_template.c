@@ -355,6 +355,74 @@ test_check_dir_reports_every_problem(void **state)
 	assert_int_equal(template_check_dir("/nonexistent/md", NULL), MD_ERR_IO);
 }
 
+/* Expand t with case_number MD-1 and check the subject. */
+static void
+assert_subject(const struct template *t, const char *want)
+{
+	struct template_var v[] = { { "case_number", "MD-1" } };
+	char err[512], *s = NULL, *b = NULL;
+
+	assert_int_equal(template_expand(t, v, 1, &s, &b, err, sizeof(err)), MD_OK);
+	assert_string_equal(s, want);
+	free(s);
+	free(b);
+}
+
+static void
+test_cache_reads_each_file_once(void **state)
+{
+	struct template_cache *c = NULL;
+	const struct template *t1 = NULL, *t2 = NULL, *t3 = NULL;
+	char err[512], other[300];
+
+	(void)state;
+	assert_int_equal(template_cache_new(&c), MD_OK);
+	assert_int_equal(template_cache_size(c), 0);
+	write_file(tmpl_dir, "zh/ack.txt", "Subject: one {{case_number}}\n\nb\n");
+	assert_int_equal(template_cache_get(c, tmpl_dir, "zh", "ack", err, sizeof(err), &t1),
+	    MD_OK);
+	assert_subject(t1, "one MD-1");
+	/* An edit is not seen while the template is kept: the same object comes back. */
+	write_file(tmpl_dir, "zh/ack.txt", "Subject: two {{case_number}}\n\nb\n");
+	assert_int_equal(template_cache_get(c, tmpl_dir, "zh", "ack", err, sizeof(err), &t2),
+	    MD_OK);
+	assert_ptr_equal(t1, t2);
+	assert_int_equal(template_cache_size(c), 1);
+	/* Fallback: "en" has no ack, the zh one is kept under "en" too. */
+	assert_int_equal(template_cache_get(c, tmpl_dir, "en", "ack", err, sizeof(err), &t3),
+	    MD_OK);
+	assert_string_equal(template_lang(t3), "zh");
+	assert_subject(t3, "two MD-1");
+	assert_int_equal(template_cache_size(c), 2);
+	/* Clearing reads the edited file. */
+	template_cache_clear(c);
+	assert_int_equal(template_cache_size(c), 0);
+	assert_int_equal(template_cache_get(c, tmpl_dir, "zh", "ack", err, sizeof(err), &t1),
+	    MD_OK);
+	assert_subject(t1, "two MD-1");
+	/* Failures are those of template_load() and are not kept. */
+	assert_int_equal(template_cache_get(c, tmpl_dir, "zh", "closed", err, sizeof(err), &t2),
+	    MD_ERR_NOTFOUND);
+	assert_null(t2);
+	assert_int_equal(template_cache_get(c, tmpl_dir, "zh", "nosuch", err, sizeof(err), &t2),
+	    MD_ERR_NOTFOUND);
+	assert_non_null(strstr(err, "unknown template 'nosuch'"));
+	assert_int_equal(template_cache_get(c, tmpl_dir, "../zh", "ack", err, sizeof(err), &t2),
+	    MD_ERR_INPUT);
+	assert_int_equal(template_cache_size(c), 1);
+	write_file(tmpl_dir, "zh/closed.txt", "Subject: closed {{case_number}}\n\nb\n");
+	assert_int_equal(template_cache_get(c, tmpl_dir, "zh", "closed", err, sizeof(err), &t2),
+	    MD_OK);
+	assert_subject(t2, "closed MD-1");
+	/* Another directory replaces what was kept. */
+	snprintf(other, sizeof(other), "%s/../%s", tmpl_dir, strrchr(tmpl_dir, '/') + 1);
+	assert_int_equal(template_cache_get(c, other, "zh", "ack", err, sizeof(err), &t1),
+	    MD_OK);
+	assert_int_equal(template_cache_size(c), 1);
+	template_cache_free(c);
+	template_cache_free(NULL);
+}
+
 int
 main(void)
 {
@@ -369,6 +437,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_fallback_to_default_language, setup_dir,
 		    teardown_dir),
 		cmocka_unit_test_setup_teardown(test_check_dir_reports_every_problem, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_cache_reads_each_file_once, setup_dir,
 		    teardown_dir),
 	};
 
