@@ -60,7 +60,7 @@ outbox_queue(struct db *db, const struct outbox_new *in, time_t now, int64_t *id
 	if ((*in->mail_from && !outbox_address_ok(in->mail_from)) ||
 	    !outbox_address_ok(in->rcpt) || !crlf_only(in->data, in->len))
 		return MD_ERR_INPUT;
-	err = db_prepare(db, "INSERT INTO outbox (case_id, kind, message_id, mail_from, rcpt,"
+	err = db_prepare_cached(db, "INSERT INTO outbox (case_id, kind, message_id, mail_from, rcpt,"
 	    " data, status, attempts, next_attempt_at, created_at)"
 	    " VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)", &st);
 	if (err)
@@ -74,8 +74,8 @@ outbox_queue(struct db *db, const struct outbox_new *in, time_t now, int64_t *id
 	sqlite3_bind_int64(st, 7, (sqlite3_int64)now);
 	sqlite3_bind_int64(st, 8, (sqlite3_int64)now);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
 	err = db_status(db, rc);
+	db_release(db, st);
 	if (err == MD_OK && id)
 		*id = sqlite3_last_insert_rowid(db_handle(db));
 	return err;
@@ -125,21 +125,16 @@ item_from_row(sqlite3_stmt *st, struct outbox_item *it)
 	return MD_OK;
 }
 
-enum md_err
-outbox_next_due(struct db *db, time_t now, struct outbox_item **out)
+#define ITEM_COLUMNS "id, case_id, kind, message_id, mail_from, rcpt, data," \
+	" attempts, next_attempt_at, created_at, last_error"
+
+/* The first row of st (bound, not yet stepped) as a new item; st is released. */
+static enum md_err
+item_from_stmt(struct db *db, sqlite3_stmt *st, struct outbox_item **out)
 {
 	struct outbox_item *it = NULL;
-	sqlite3_stmt *st;
 	enum md_err err;
 
-	*out = NULL;
-	err = db_prepare(db, "SELECT id, case_id, kind, message_id, mail_from, rcpt, data,"
-	    " attempts, next_attempt_at, created_at, last_error FROM outbox"
-	    " WHERE status = 'queued' AND next_attempt_at <= ?"
-	    " ORDER BY created_at, id LIMIT 1", &st);
-	if (err)
-		return err;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
 	err = dbstmt_row(db, st);
 	if (err)
 		goto out;
@@ -155,8 +150,70 @@ outbox_next_due(struct db *db, time_t now, struct outbox_item **out)
 	it = NULL;
 out:
 	outbox_item_free(it);
-	sqlite3_finalize(st);
+	db_release(db, st);
 	return err;
+}
+
+enum md_err
+outbox_next_due(struct db *db, time_t now, struct outbox_item **out)
+{
+	sqlite3_stmt *st;
+	enum md_err err;
+
+	*out = NULL;
+	err = db_prepare_cached(db, "SELECT " ITEM_COLUMNS " FROM outbox"
+	    " WHERE status = 'queued' AND next_attempt_at <= ?"
+	    " ORDER BY created_at, id LIMIT 1", &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+	return item_from_stmt(db, st, out);
+}
+
+enum md_err
+outbox_due_ids(struct db *db, time_t now, int64_t *ids, size_t max, size_t *n)
+{
+	sqlite3_stmt *st;
+	enum md_err err;
+	int rc;
+
+	*n = 0;
+	if (max == 0)
+		return MD_ERR_INPUT;
+	/*
+	 * The order needs created_at, which lies behind the data in each row:
+	 * every due row is read for it. Once per batch, not once per notice.
+	 */
+	err = db_prepare_cached(db, "SELECT id FROM outbox"
+	    " WHERE status = 'queued' AND next_attempt_at <= ?"
+	    " ORDER BY created_at, id LIMIT ?", &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
+		ids[(*n)++] = sqlite3_column_int64(st, 0);
+	err = rc == SQLITE_ROW ? MD_OK : db_status(db, rc);
+	db_release(db, st);
+	if (err == MD_OK && *n == 0)
+		err = MD_ERR_NOTFOUND;
+	return err;
+}
+
+enum md_err
+outbox_get_due(struct db *db, int64_t id, time_t now, struct outbox_item **out)
+{
+	sqlite3_stmt *st;
+	enum md_err err;
+
+	*out = NULL;
+	err = db_prepare_cached(db, "SELECT " ITEM_COLUMNS " FROM outbox"
+	    " WHERE id = ? AND status = 'queued' AND next_attempt_at <= ?", &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
+	return item_from_stmt(db, st, out);
 }
 
 /* After an UPDATE guarded by status = 'queued' changed nothing: say why. */
@@ -166,12 +223,12 @@ why_unchanged(struct db *db, int64_t id)
 	sqlite3_stmt *st;
 	enum md_err err;
 
-	err = db_prepare(db, "SELECT status FROM outbox WHERE id = ?", &st);
+	err = db_prepare_cached(db, "SELECT status FROM outbox WHERE id = ?", &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, id);
 	err = dbstmt_row(db, st);
-	sqlite3_finalize(st);
+	db_release(db, st);
 	return err == MD_OK ? MD_ERR_STATE : err;
 }
 
@@ -202,7 +259,7 @@ transition(struct db *db, int64_t id, const char *sql, int64_t t, const char *er
 	enum md_err err;
 	int col = 1;
 
-	err = db_prepare(db, sql, &st);
+	err = db_prepare_cached(db, sql, &st);
 	if (err)
 		return err;
 	if (with_time)

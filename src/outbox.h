@@ -77,6 +77,22 @@ enum md_err outbox_queue(struct db *db, const struct outbox_new *in, time_t now,
  */
 enum md_err outbox_next_due(struct db *db, time_t now, struct outbox_item **out);
 
+/*
+ * The ids of up to max items due at now, in the order outbox_next_due()
+ * would take them (one query for a whole batch: finding the oldest reads
+ * every due row). ids has room for max. MD_OK with *n >= 1;
+ * MD_ERR_NOTFOUND when nothing is due; MD_ERR_INPUT for max 0; database
+ * errors as db_status().
+ */
+enum md_err outbox_due_ids(struct db *db, time_t now, int64_t *ids, size_t max, size_t *n);
+
+/*
+ * Item id if it is still queued and due at now (as outbox_next_due() gives
+ * it); MD_ERR_NOTFOUND when it is not (finished or put off since its id was
+ * taken), database errors as db_status().
+ */
+enum md_err outbox_get_due(struct db *db, int64_t id, time_t now, struct outbox_item **out);
+
 void outbox_item_free(struct outbox_item *it);
 
 /*

@@ -10,6 +10,9 @@
 #include "sender.h"
 #include "smtp.h"
 
+/* Due items taken per query. */
+#define SENDER_BATCH	256
+
 struct sender {
 	const struct md_config *cfg;   /* borrowed */
 	struct db *db;                 /* borrowed */
@@ -121,15 +124,108 @@ note_failure(const struct md_config *cfg, struct db *db, const struct outbox_ite
 	alert_failure(cfg, db, it, detail, now);
 }
 
-enum md_err
-sender_flush(struct sender *s, const volatile sig_atomic_t *stop, struct sender_stats *stats)
+/*
+ * Offer one due item to the server and record the outcome. MD_ERR_TEMP
+ * when the server is unreachable (stop this round); other errors are the
+ * database's.
+ */
+static enum md_err
+send_one(struct sender *s, struct outbox_item *it, struct sender_stats *stats)
 {
-	struct outbox_item *it = NULL;
 	char errbuf[512];
 	enum md_err err, sent;
 	time_t now;
 
-	memset(stats, 0, sizeof(*stats));
+	if (s->smtp == NULL) {
+		err = smtp_client_new(&s->cfg->smtp, s->cfg->smtp_helo, &s->smtp);
+		if (err)
+			return err;
+	}
+	errbuf[0] = '\0';
+	sent = smtp_send(s->smtp, it->mail_from, it->rcpt, it->data, it->len, errbuf,
+	    sizeof(errbuf));
+	now = md_now();
+	if (sent == MD_OK) {
+		err = outbox_mark_sent(s->db, it->id, now);
+		stats->sent++;
+		log_debug("notice %s sent to %s", it->kind, it->rcpt);
+		if (err) {
+			log_warnx("notice %s to %s was sent but cannot be marked sent: %s%s%s; "
+			    "no notice goes out until it can", it->kind, it->rcpt,
+			    md_strerror(err), db_errmsg(s->db)[0] ? ": " : "",
+			    db_errmsg(s->db));
+			s->unmarked_id = it->id;
+			s->unmarked_at = now;
+		}
+	} else if (sent == MD_ERR_FINAL || sent == MD_ERR_INPUT || sent == MD_ERR_LIMIT ||
+	    it->attempts + 1 >= s->cfg->outbox_max_attempts) {
+		log_warnx("notice %s to %s failed for good: %s", it->kind, it->rcpt, errbuf);
+		err = db_begin(s->db);
+		if (err == MD_OK)
+			err = outbox_mark_failed(s->db, it->id, errbuf);
+		if (err == MD_OK)
+			note_failure(s->cfg, s->db, it, errbuf, now);
+		err = err ? err : db_commit(s->db);
+		if (err)
+			db_rollback(s->db);
+		stats->failed++;
+	} else {
+		long pause = sender_backoff(it->attempts, s->cfg->outbox_retry_max);
+
+		err = outbox_mark_retry(s->db, it->id, now + pause, errbuf);
+		stats->retried++;
+		/* Without a reply code the server itself is away: stop this round. */
+		if (err == MD_OK && smtp_last_code(s->smtp) == 0) {
+			log_warnx("SMTP server %s:%d unreachable (%s); %s waits %ld s",
+			    s->cfg->smtp.host, s->cfg->smtp.port, errbuf, it->kind, pause);
+			return MD_ERR_TEMP;
+		}
+		log_warnx("notice %s to %s deferred %ld s: %s", it->kind, it->rcpt, pause,
+		    errbuf);
+	}
+	return err;
+}
+
+/* Send the items among ids that are still due, in order; stop on *stop or an error. */
+static enum md_err
+send_batch(struct sender *s, const int64_t *ids, size_t n, const volatile sig_atomic_t *stop,
+    struct sender_stats *stats)
+{
+	struct outbox_item *it;
+	enum md_err err;
+	size_t i;
+	time_t now;
+
+	for (i = 0; i < n; i++) {
+		if (stop && *stop)
+			return MD_OK;
+		now = md_now();
+		/* Taken again by id: something may have finished or put it off meanwhile. */
+		err = outbox_get_due(s->db, ids[i], now, &it);
+		if (err == MD_ERR_NOTFOUND)
+			continue;
+		if (err)
+			return err;
+		/* A notice past a rate limit waits; the rest of the outbox goes on. */
+		err = ratelimit_hold_if_needed(s->cfg, s->db, it, now, NULL);
+		if (err == MD_OK)
+			err = send_one(s, it, stats);
+		else if (err == MD_ERR_LIMIT)
+			err = MD_OK;
+		outbox_item_free(it);
+		if (err)
+			return err;
+	}
+	return MD_OK;
+}
+
+static enum md_err
+flush(struct sender *s, const volatile sig_atomic_t *stop, struct sender_stats *stats)
+{
+	int64_t ids[SENDER_BATCH];
+	size_t n;
+	enum md_err err;
+
 	/*
 	 * A notice the server took whose marking failed (disk full, read-only
 	 * database) would be picked and sent again on every pass. Record it
@@ -143,79 +239,27 @@ sender_flush(struct sender *s, const volatile sig_atomic_t *stop, struct sender_
 		    (long long)s->unmarked_id);
 		s->unmarked_id = 0;
 	}
+	/*
+	 * Due items are taken in batches, oldest first: finding the oldest
+	 * reads every due row, so once per batch rather than once per notice.
+	 * An item that falls due while a batch is sent waits for the next.
+	 */
 	for (;;) {
 		if (stop && *stop)
 			return MD_OK;
-		now = md_now();
-		err = outbox_next_due(s->db, now, &it);
+		err = outbox_due_ids(s->db, md_now(), ids, SENDER_BATCH, &n);
 		if (err == MD_ERR_NOTFOUND)
 			return MD_OK;
-		if (err)
-			return err;
-		/* A notice past a rate limit waits; the rest of the outbox goes on. */
-		err = ratelimit_hold_if_needed(s->cfg, s->db, it, now, NULL);
-		if (err == MD_ERR_LIMIT) {
-			outbox_item_free(it);
-			it = NULL;
-			continue;
-		}
-		if (err) {
-			outbox_item_free(it);
-			return err;
-		}
-		if (s->smtp == NULL) {
-			err = smtp_client_new(&s->cfg->smtp, s->cfg->smtp_helo, &s->smtp);
-			if (err) {
-				outbox_item_free(it);
-				return err;
-			}
-		}
-		errbuf[0] = '\0';
-		sent = smtp_send(s->smtp, it->mail_from, it->rcpt, it->data, it->len, errbuf,
-		    sizeof(errbuf));
-		now = md_now();
-		if (sent == MD_OK) {
-			err = outbox_mark_sent(s->db, it->id, now);
-			stats->sent++;
-			log_debug("notice %s sent to %s", it->kind, it->rcpt);
-			if (err) {
-				log_warnx("notice %s to %s was sent but cannot be marked sent: %s%s%s; "
-				    "no notice goes out until it can", it->kind, it->rcpt,
-				    md_strerror(err), db_errmsg(s->db)[0] ? ": " : "",
-				    db_errmsg(s->db));
-				s->unmarked_id = it->id;
-				s->unmarked_at = now;
-			}
-		} else if (sent == MD_ERR_FINAL || sent == MD_ERR_INPUT || sent == MD_ERR_LIMIT ||
-		    it->attempts + 1 >= s->cfg->outbox_max_attempts) {
-			log_warnx("notice %s to %s failed for good: %s", it->kind, it->rcpt, errbuf);
-			err = db_begin(s->db);
-			if (err == MD_OK)
-				err = outbox_mark_failed(s->db, it->id, errbuf);
-			if (err == MD_OK)
-				note_failure(s->cfg, s->db, it, errbuf, now);
-			err = err ? err : db_commit(s->db);
-			if (err)
-				db_rollback(s->db);
-			stats->failed++;
-		} else {
-			long pause = sender_backoff(it->attempts, s->cfg->outbox_retry_max);
-
-			err = outbox_mark_retry(s->db, it->id, now + pause, errbuf);
-			stats->retried++;
-			/* Without a reply code the server itself is away: stop this round. */
-			if (err == MD_OK && smtp_last_code(s->smtp) == 0) {
-				log_warnx("SMTP server %s:%d unreachable (%s); %s waits %ld s",
-				    s->cfg->smtp.host, s->cfg->smtp.port, errbuf, it->kind, pause);
-				outbox_item_free(it);
-				return MD_ERR_TEMP;
-			}
-			log_warnx("notice %s to %s deferred %ld s: %s", it->kind, it->rcpt, pause,
-			    errbuf);
-		}
-		outbox_item_free(it);
-		it = NULL;
+		if (err == MD_OK)
+			err = send_batch(s, ids, n, stop, stats);
 		if (err)
 			return err;
 	}
+}
+
+enum md_err
+sender_flush(struct sender *s, const volatile sig_atomic_t *stop, struct sender_stats *stats)
+{
+	memset(stats, 0, sizeof(*stats));
+	return flush(s, stop, stats);
 }
