@@ -260,6 +260,26 @@ flush(struct sender *s, const volatile sig_atomic_t *stop, struct sender_stats *
 enum md_err
 sender_flush(struct sender *s, const volatile sig_atomic_t *stop, struct sender_stats *stats)
 {
+	enum md_err err, restored;
+
 	memset(stats, 0, sizeof(*stats));
-	return flush(s, stop, stats);
+	/*
+	 * What a flush writes (sent, retry and failure marks, rate-limit holds
+	 * and the alerts they queue) need not wait for the disk: each commit
+	 * still reaches the operating system before the next notice is offered,
+	 * so a crash of the process loses none of it. Only a power loss or a
+	 * kernel crash can take back the last marks (never what was queued
+	 * before the flush: that was committed with synchronous=FULL); their
+	 * notices are then sent again with the same Message-ID, never lost. A
+	 * synced fdatasync per notice cost more than the sending itself.
+	 */
+	err = db_exec(s->db, "PRAGMA synchronous=NORMAL");
+	if (err)
+		return err;
+	err = flush(s, stop, stats);
+	/* Everything else (intake above all) stays durable per commit. */
+	restored = db_exec(s->db, "PRAGMA synchronous=FULL");
+	if (restored)
+		log_warnx("cannot restore synchronous=FULL after sending: %s", db_errmsg(s->db));
+	return err ? err : restored;
 }

@@ -3,6 +3,13 @@
  * marked sent only once the server accepted it. A crash between the
  * server's acceptance and the mark can at worst send a notice twice, with
  * the same Message-ID: at-least-once, never lost.
+ *
+ * The marks are committed without waiting for the disk (SQLite
+ * synchronous=NORMAL, for the flush only): each is handed to the operating
+ * system before the next notice is offered, so a crash or kill of the
+ * daemon keeps every one of them; a power loss or operating-system crash
+ * may take back the last marks, and those notices go out again (same
+ * Message-ID). What the flush does not write keeps synchronous=FULL.
  */
 #ifndef MD_SENDER_H
 #define MD_SENDER_H
@@ -35,7 +42,8 @@ struct sender_stats {
 
 /*
  * Send every notice due at now, until the outbox has nothing due, the
- * server is unreachable, or *stop is set. Returns MD_OK when nothing due is
+ * server is unreachable, or *stop is set. Due notices are taken oldest
+ * first in batches; one that falls due during a batch waits for the next. Returns MD_OK when nothing due is
  * left, MD_ERR_TEMP when the server could not be reached (the notices wait
  * with backoff), database errors otherwise.
  */

@@ -157,6 +157,52 @@ test_long_error_is_cut_on_a_character(void **state)
 	outbox_item_free(it);
 }
 
+static void
+test_due_ids_in_batches(void **state)
+{
+	struct testdb *f = *state;
+	struct outbox_item *it;
+	int64_t a, b, c, ids[4];
+	size_t n;
+
+	assert_int_equal(outbox_due_ids(f->db, 1000, ids, 4, &n), MD_ERR_NOTFOUND);
+	assert_int_equal(n, 0);
+	/* Created later but queued first: the order is created_at, then id. */
+	assert_int_equal(queue(f, "c@example.cn", "c@qq.com", 300, &c), MD_OK);
+	assert_int_equal(queue(f, "a@example.cn", "a@qq.com", 100, &a), MD_OK);
+	assert_int_equal(queue(f, "b@example.cn", "b@qq.com", 100, &b), MD_OK);
+	assert_int_equal(outbox_due_ids(f->db, 99, ids, 4, &n), MD_ERR_NOTFOUND);
+	assert_int_equal(outbox_due_ids(f->db, 1000, ids, 0, &n), MD_ERR_INPUT);
+	assert_int_equal(outbox_due_ids(f->db, 1000, ids, 4, &n), MD_OK);
+	assert_int_equal(n, 3);
+	assert_int_equal(ids[0], a);
+	assert_int_equal(ids[1], b);
+	assert_int_equal(ids[2], c);
+	assert_int_equal(outbox_due_ids(f->db, 1000, ids, 2, &n), MD_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(ids[1], b);
+	assert_int_equal(outbox_due_ids(f->db, 200, ids, 4, &n), MD_OK);
+	assert_int_equal(n, 2);
+
+	/* Taken by id only while still queued and due. */
+	assert_int_equal(outbox_get_due(f->db, b, 1000, &it), MD_OK);
+	assert_int_equal(it->id, b);
+	assert_string_equal(it->rcpt, "b@qq.com");
+	assert_int_equal(it->len, sizeof(notice) - 1);
+	assert_memory_equal(it->data, notice, it->len);
+	outbox_item_free(it);
+	assert_int_equal(outbox_get_due(f->db, c, 299, &it), MD_ERR_NOTFOUND);
+	assert_null(it);
+	assert_int_equal(outbox_mark_sent(f->db, a, 1000), MD_OK);
+	assert_int_equal(outbox_get_due(f->db, a, 1000, &it), MD_ERR_NOTFOUND);
+	assert_int_equal(outbox_mark_retry(f->db, b, 2000, NULL), MD_OK);
+	assert_int_equal(outbox_get_due(f->db, b, 1000, &it), MD_ERR_NOTFOUND);
+	assert_int_equal(outbox_get_due(f->db, a + b + c, 1000, &it), MD_ERR_NOTFOUND);
+	assert_int_equal(outbox_due_ids(f->db, 1000, ids, 4, &n), MD_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(ids[0], c);
+}
+
 int
 main(void)
 {
@@ -164,6 +210,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_queue_validation, testdb_state_setup, testdb_state_teardown),
 		cmocka_unit_test_setup_teardown(test_order_retry_and_fail, testdb_state_setup, testdb_state_teardown),
 		cmocka_unit_test_setup_teardown(test_long_error_is_cut_on_a_character, testdb_state_setup,
+		    testdb_state_teardown),
+		cmocka_unit_test_setup_teardown(test_due_ids_in_batches, testdb_state_setup,
 		    testdb_state_teardown),
 	};
 

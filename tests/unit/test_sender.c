@@ -144,6 +144,31 @@ test_sent_refused_and_others_continue(void **state)
 	assert_int_equal(sender_flush(f->s, NULL, &stats), MD_OK);
 	assert_int_equal(stats.sent + stats.failed + stats.retried, 0);
 	assert_int_equal(test_sink_count(&f->sink), 3);
+	/* Marks are written without a sync; every other commit is synced again. */
+	assert_int_equal(testenv_count(env, "PRAGMA synchronous"), 2);
+}
+
+static void
+test_more_than_a_batch_in_one_flush(void **state)
+{
+	struct fixture *f = *state;
+	struct testenv *env = &f->env;
+	struct sender_stats stats;
+	char rcpt[64];
+	int i;
+
+	/* One notice per address: the rate limits stay out of the way. */
+	for (i = 0; i < 600; i++) {
+		snprintf(rcpt, sizeof(rcpt), "m%d@members.test", i);
+		assert_int_equal(queue(env, 0, rcpt, i), 0);
+	}
+	assert_int_equal(sender_new(env->cfg, env->db, &f->s), MD_OK);
+	assert_int_equal(sender_flush(f->s, NULL, &stats), MD_OK);
+	assert_int_equal(stats.sent, 600);
+	assert_int_equal(test_sink_count(&f->sink), 600);
+	assert_int_equal(testenv_count(env,
+	    "SELECT count(*) FROM outbox WHERE status = 'sent' AND attempts = 1"), 600);
+	assert_int_equal(testenv_count(env, "PRAGMA synchronous"), 2);
 }
 
 static void
@@ -164,6 +189,7 @@ test_unreachable_server_defers_with_backoff(void **state)
 	assert_int_equal(stats.retried, 1);
 	assert_int_equal(testenv_count(&env,
 	    "SELECT count(*) FROM outbox WHERE status = 'queued'"), 2);
+	assert_int_equal(testenv_count(&env, "PRAGMA synchronous"), 2);
 	assert_true(testenv_count(&env,
 	    "SELECT min(next_attempt_at) FROM outbox WHERE attempts = 1") >= (long long)before + 30);
 	sender_free(s);
@@ -199,6 +225,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_backoff_doubles_up_to_the_cap),
 		cmocka_unit_test_setup_teardown(test_sent_refused_and_others_continue, sink_setup,
+		    sink_teardown),
+		cmocka_unit_test_setup_teardown(test_more_than_a_batch_in_one_flush, sink_setup,
 		    sink_teardown),
 		cmocka_unit_test(test_unreachable_server_defers_with_backoff),
 		cmocka_unit_test(test_too_many_attempts_fail_for_good),
