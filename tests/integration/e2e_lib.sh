@@ -1,6 +1,7 @@
 # e2e_lib.sh: shared set-up for end-to-end tests of memberdeskd against the
 # private mail stack. Source after mailstack.sh; provides a configuration,
-# the two programs, and pass/fail bookkeeping.
+# the two programs, pass/fail bookkeeping, and the mail helpers the tests
+# share (writing a message or a request, reading an inbox back).
 
 E2E_HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SRCDIR="${MD_TOP_SRCDIR:-$E2E_HERE/../..}"
@@ -36,6 +37,104 @@ check()
 	else
 		fail "$what" "$out"
 	fi
+}
+
+# e2e_mail FILE FROM TO SUBJECT BODY [IN-REPLY-TO] [RAW-SUBJECT]: write a
+# UTF-8 text message (subject B-encoded unless RAW-SUBJECT is given as is).
+e2e_mail()
+{
+	"$PYTHON" - "$@" <<'PY'
+import base64, sys, uuid
+path, frm, to, subject, body = sys.argv[1:6]
+irt = sys.argv[6] if len(sys.argv) > 6 else ""
+raw_subject = sys.argv[7] if len(sys.argv) > 7 else ""
+if raw_subject:
+    subj = raw_subject
+else:
+    subj = "=?UTF-8?B?" + base64.b64encode(subject.encode()).decode() + "?="
+h = ["From: " + frm, "To: " + to, "Subject: " + subj,
+     "Date: Mon, 30 Nov 2026 10:00:00 +0800",
+     "Message-ID: <%s@test.invalid>" % uuid.uuid4().hex,
+     "MIME-Version: 1.0", "Content-Type: text/plain; charset=UTF-8",
+     "Content-Transfer-Encoding: base64"]
+if irt:
+    h += ["In-Reply-To: " + irt, "References: " + irt]
+b64 = base64.encodebytes(body.encode()).decode().replace("\n", "\r\n")
+open(path, "w", newline="").write("\r\n".join(h) + "\r\n\r\n" + b64)
+PY
+}
+
+# e2e_request FROM SUBJECT BODY FILE [ATTACHMENT-NAME]: a member's request to
+# the chamber (Message-ID from subject and sender), optionally with a PDF.
+e2e_request()
+{
+	"$PYTHON" - "$@" <<'PY'
+import sys
+from email.message import EmailMessage
+frm, subject, body, path = sys.argv[1:5]
+m = EmailMessage()
+m["From"] = frm
+m["To"] = "chamber@chamber.test"
+m["Subject"] = subject
+m["Message-ID"] = "<%s@members.test>" % abs(hash(subject + frm))
+m.set_content(body)
+if len(sys.argv) > 5:
+    m.add_attachment(bytes(range(256)) * 40, maintype="application", subtype="pdf",
+                     filename=sys.argv[5])
+open(path, "wb").write(bytes(m))
+PY
+}
+
+# e2e_latest USER FIELD: a field of the newest message in USER's INBOX
+# (a header name, "body", or "count" for the number of messages).
+e2e_latest()
+{
+	local dir="$WORK/box-$1-$RANDOM"
+	mkdir -p "$dir"
+	mailstack_save "$1" INBOX "$dir"
+	"$PYTHON" - "$dir" "$2" <<'PY'
+import email, email.policy, os, sys
+d, field = sys.argv[1:3]
+files = sorted(os.listdir(d), key=lambda f: int(f.split(".")[0]))
+if not files:
+    sys.exit(0)
+m = email.message_from_bytes(open(os.path.join(d, files[-1]), "rb").read(),
+    policy=email.policy.default)
+if field == "body":
+    print(m.get_content())
+elif field == "count":
+    print(len(files))
+else:
+    print(str(m[field] or "").strip())
+PY
+}
+
+# e2e_inbox USER: every message in USER's INBOX as "Subject<TAB>body on one line".
+e2e_inbox()
+{
+	rm -rf "$WORK/box.$1"
+	mkdir -p "$WORK/box.$1"
+	mailstack_save "$1" INBOX "$WORK/box.$1"
+	"$PYTHON" - "$WORK/box.$1" <<'PY'
+import email, email.policy, glob, sys
+for p in sorted(glob.glob(sys.argv[1] + "/*.eml"), key=lambda s: int(s.rsplit("/", 1)[1][:-4])):
+    m = email.message_from_bytes(open(p, "rb").read(), policy=email.policy.default)
+    body = m.get_body(("plain",)).get_content().replace("\n", " ")
+    print("%s\t%s" % (str(m["Subject"]), body))
+PY
+}
+
+# e2e_has USER SUBJECT-PART BODY-PART: one inbox line contains both. Exim
+# delivers in the background, so look again for up to 15 seconds.
+e2e_has()
+{
+	local tries=0
+	while [ $tries -lt 30 ]; do
+		e2e_inbox "$1" | grep -F -- "$2" | grep -qF -- "$3" && return 0
+		tries=$((tries + 1))
+		sleep 0.5
+	done
+	return 1
 }
 
 # e2e_setup NAME: work dir, mail stack, configuration, database, members.

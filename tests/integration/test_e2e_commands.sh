@@ -20,23 +20,6 @@ staff "staff2@chamber.test" {
 }
 CONF
 
-# mail FILE FROM TO SUBJECT BODY
-mail()
-{
-	"$PYTHON" - "$@" <<'PY'
-import base64, sys, uuid
-path, frm, to, subject, body = sys.argv[1:6]
-h = ["From: " + frm, "To: " + to,
-     "Subject: =?UTF-8?B?" + base64.b64encode(subject.encode()).decode() + "?=",
-     "Date: Mon, 30 Nov 2026 10:00:00 +0800",
-     "Message-ID: <%s@test.invalid>" % uuid.uuid4().hex,
-     "MIME-Version: 1.0", "Content-Type: text/plain; charset=UTF-8",
-     "Content-Transfer-Encoding: base64"]
-b64 = base64.encodebytes(body.encode()).decode().replace("\n", "\r\n")
-open(path, "w", newline="").write("\r\n".join(h) + "\r\n\r\n" + b64)
-PY
-}
-
 N=0
 CMDS=0
 deliver()  # FILE ENVELOPE-FROM RCPT
@@ -53,7 +36,7 @@ sql() { e2e_sql "$1"; }
 # A request from MEMBER; prints the case number once registered.
 request()  # MEMBER SUBJECT
 {
-	mail "$WORK/req$N.eml" "$1@members.test" chamber@chamber.test "$2" "请秘书处协助处理：$2"
+	e2e_mail "$WORK/req$N.eml" "$1@members.test" chamber@chamber.test "$2" "请秘书处协助处理：$2"
 	deliver "$WORK/req$N.eml" "$1@members.test" chamber@chamber.test
 	sql "SELECT number FROM cases WHERE subject = '$2'"
 }
@@ -82,7 +65,7 @@ command()
 	to=$(reply_address "$1")
 	[ -n "$to" ] || { fail "reply address for $1"; return; }
 	CMDS=$((CMDS + 1))
-	mail "$WORK/cmd$N.eml" "王秘书 <staff1@chamber.test>" "$to" "Re: [$1] 指令" "$2"
+	e2e_mail "$WORK/cmd$N.eml" "王秘书 <staff1@chamber.test>" "$to" "Re: [$1] 指令" "$2"
 	deliver "$WORK/cmd$N.eml" staff1@chamber.test "$to"
 }
 

@@ -23,23 +23,6 @@ epoch()
 	TZ=Asia/Shanghai date -d "$1" +%s
 }
 
-# request FROM SUBJECT BODY FILE
-request()
-{
-	"$PYTHON" - "$@" <<'PY'
-import sys
-from email.message import EmailMessage
-frm, subject, body, path = sys.argv[1:5]
-m = EmailMessage()
-m["From"] = frm
-m["To"] = "chamber@chamber.test"
-m["Subject"] = subject
-m["Message-ID"] = "<%s@members.test>" % abs(hash(subject + frm))
-m.set_content(body)
-open(path, "wb").write(bytes(m))
-PY
-}
-
 # run_daemon WHAT NOW: one pass of the daemon at NOW (epoch or ISO 8601).
 run_daemon()
 {
@@ -58,34 +41,6 @@ cli()
 	fi
 }
 
-# subjects USER: the decoded Subject of every message in USER's INBOX.
-subjects()
-{
-	rm -rf "$WORK/box.$1"
-	mkdir -p "$WORK/box.$1"
-	mailstack_save "$1" INBOX "$WORK/box.$1"
-	"$PYTHON" - "$WORK/box.$1" <<'PY'
-import email, email.policy, glob, sys
-for p in sorted(glob.glob(sys.argv[1] + "/*.eml"), key=lambda s: int(s.rsplit("/", 1)[1][:-4])):
-    m = email.message_from_bytes(open(p, "rb").read(), policy=email.policy.default)
-    body = m.get_body(("plain",)).get_content().replace("\n", " ")
-    print("%s\t%s" % (str(m["Subject"]), body))
-PY
-}
-
-# has USER SUBJECT-PART BODY-PART: some message has both; Exim delivers in
-# the background, so look again for up to 15 seconds.
-has()
-{
-	local tries=0
-	while [ $tries -lt 30 ]; do
-		subjects "$1" | grep -F -- "$2" | grep -qF -- "$3" && return 0
-		tries=$((tries + 1))
-		sleep 0.5
-	done
-	return 1
-}
-
 # count_of USER SUBJECT-PART: messages whose subject line contains the part,
 # once every queued notice has reached Dovecot.
 count_of()
@@ -93,7 +48,7 @@ count_of()
 	local want
 	want=$(e2e_sql "SELECT count(*) FROM outbox WHERE rcpt = '$1@chamber.test'")
 	mailstack_wait_count "$1" INBOX "$want" 15 >/dev/null
-	subjects "$1" | cut -f1 | grep -cF -- "$2"
+	e2e_inbox "$1" | cut -f1 | grep -cF -- "$2"
 }
 
 outbox_total()
@@ -102,8 +57,8 @@ outbox_total()
 }
 
 # Monday 09-14, 07:00: two requests registered before the digest hour.
-request alice@members.test "出口退税进度查询" "我司出口退税申请已提交两个月，请协助查询进度。" "$WORK/a.eml"
-request carol@members.test "园区用电增容" "园区多家企业用电受限，请商会协调供电公司增容。" "$WORK/c.eml"
+e2e_request alice@members.test "出口退税进度查询" "我司出口退税申请已提交两个月，请协助查询进度。" "$WORK/a.eml"
+e2e_request carol@members.test "园区用电增容" "园区多家企业用电受限，请商会协调供电公司增容。" "$WORK/c.eml"
 for f in a c; do
 	mailstack_send members@members.test chamber@chamber.test "$WORK/$f.eml"
 done
@@ -126,9 +81,9 @@ run_daemon "acceptance notices" "$(epoch '2026-09-14 07:30')"
 
 # The day before the deadline (ISO 8601 form of the clock).
 run_daemon "day before" "2026-09-16T07:00:00+08:00"
-has staff1 "[$A] 到期提醒" "2026年9月17日" && pass "reminder in staff1's inbox the day before" ||
-    fail "reminder in staff1's inbox the day before" "$(subjects staff1 | cut -c1-160)"
-has staff1 "[$A] 到期提醒" "剩余 1 个工作日" && pass "reminder says one working day is left" ||
+e2e_has staff1 "[$A] 到期提醒" "2026年9月17日" && pass "reminder in staff1's inbox the day before" ||
+    fail "reminder in staff1's inbox the day before" "$(e2e_inbox staff1 | cut -c1-160)"
+e2e_has staff1 "[$A] 到期提醒" "剩余 1 个工作日" && pass "reminder says one working day is left" ||
     fail "reminder says one working day is left"
 before=$(outbox_total)
 run_daemon "day before, again" "2026-09-16T07:00:00+08:00"
@@ -138,8 +93,8 @@ run_daemon "day before, again" "2026-09-16T07:00:00+08:00"
 
 # The morning after the deadline, before the digest hour.
 run_daemon "after deadline" "$(epoch '2026-09-18 07:00')"
-has staff1 "[$A] 逾期督办" "逾期 1 个工作日" && pass "escalation in staff1's inbox after the deadline" ||
-    fail "escalation in staff1's inbox after the deadline" "$(subjects staff1 | cut -c1-160)"
+e2e_has staff1 "[$A] 逾期督办" "逾期 1 个工作日" && pass "escalation in staff1's inbox after the deadline" ||
+    fail "escalation in staff1's inbox after the deadline" "$(e2e_inbox staff1 | cut -c1-160)"
 [ "$(count_of leader1 "[$A] 逾期督办")" = 0 ] &&
     pass "a simple case one day late is not escalated to the leadership" ||
     fail "a simple case one day late is not escalated to the leadership"
@@ -148,10 +103,10 @@ has staff1 "[$A] 逾期督办" "逾期 1 个工作日" && pass "escalation in st
 
 # The digest morning.
 run_daemon "digest" "$(epoch '2026-09-18 08:30')"
-has staff1 "诉求日报" "$A" && pass "digest in staff1's inbox lists the overdue case" ||
-    fail "digest in staff1's inbox lists the overdue case" "$(subjects staff1 | cut -c1-300)"
-has staff1 "诉求日报" "已逾期 1 件" && pass "digest counts one overdue case" ||
-    fail "digest counts one overdue case" "$(subjects staff1 | grep 诉求日报)"
+e2e_has staff1 "诉求日报" "$A" && pass "digest in staff1's inbox lists the overdue case" ||
+    fail "digest in staff1's inbox lists the overdue case" "$(e2e_inbox staff1 | cut -c1-300)"
+e2e_has staff1 "诉求日报" "已逾期 1 件" && pass "digest counts one overdue case" ||
+    fail "digest counts one overdue case" "$(e2e_inbox staff1 | grep 诉求日报)"
 before=$(outbox_total)
 run_daemon "digest, again" "$(epoch '2026-09-18 08:30')"
 run_daemon "digest, later that day" "$(epoch '2026-09-18 17:00')"
@@ -162,12 +117,12 @@ run_daemon "digest, later that day" "$(epoch '2026-09-18 17:00')"
 
 # After the major case's deadline (Saturday 10-10, worked): Monday 10-12.
 run_daemon "major overdue" "$(epoch '2026-10-12 07:00')"
-has leader1 "[$C] 逾期督办" "2026年10月10日" && pass "major case escalated to leader1" ||
-    fail "major case escalated to leader1" "$(subjects leader1 | cut -c1-160)"
-has staff1 "[$C] 逾期督办" "2026年10月10日" && pass "major case escalated to staff1" ||
+e2e_has leader1 "[$C] 逾期督办" "2026年10月10日" && pass "major case escalated to leader1" ||
+    fail "major case escalated to leader1" "$(e2e_inbox leader1 | cut -c1-160)"
+e2e_has staff1 "[$C] 逾期督办" "2026年10月10日" && pass "major case escalated to staff1" ||
     fail "major case escalated to staff1"
 # By now the simple case is long overdue: the leadership hears of it too.
-has leader1 "[$A] 逾期督办" "个工作日" && pass "long-overdue simple case escalated to leader1" ||
+e2e_has leader1 "[$A] 逾期督办" "个工作日" && pass "long-overdue simple case escalated to leader1" ||
     fail "long-overdue simple case escalated to leader1"
 before=$(outbox_total)
 run_daemon "major overdue, again" "$(epoch '2026-10-12 07:00')"

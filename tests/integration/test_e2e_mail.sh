@@ -14,30 +14,6 @@ e2e_setup test_e2e_mail
 
 N_CHAMBER=0
 
-# mail FILE FROM TO SUBJECT BODY [IN-REPLY-TO] [RAW-SUBJECT]: write a UTF-8 message.
-mail()
-{
-	"$PYTHON" - "$@" <<'PY'
-import base64, sys, uuid
-path, frm, to, subject, body = sys.argv[1:6]
-irt = sys.argv[6] if len(sys.argv) > 6 else ""
-raw_subject = sys.argv[7] if len(sys.argv) > 7 else ""
-if raw_subject:
-    subj = raw_subject
-else:
-    subj = "=?UTF-8?B?" + base64.b64encode(subject.encode()).decode() + "?="
-h = ["From: " + frm, "To: " + to, "Subject: " + subj,
-     "Date: Mon, 30 Nov 2026 10:00:00 +0800",
-     "Message-ID: <%s@test.invalid>" % uuid.uuid4().hex,
-     "MIME-Version: 1.0", "Content-Type: text/plain; charset=UTF-8",
-     "Content-Transfer-Encoding: base64"]
-if irt:
-    h += ["In-Reply-To: " + irt, "References: " + irt]
-b64 = base64.encodebytes(body.encode()).decode().replace("\n", "\r\n")
-open(path, "w", newline="").write("\r\n".join(h) + "\r\n\r\n" + b64)
-PY
-}
-
 # deliver FILE ENVELOPE-FROM RCPT: send, wait for it in the chamber's INBOX, run once.
 deliver()
 {
@@ -49,36 +25,13 @@ deliver()
 	mailstack_wait_count chamber INBOX 0 15 >/dev/null || fail "taken in: $1"
 }
 
-# latest USER FIELD...: fields of the newest message in USER's INBOX (subject, body, reply-to, message-id).
-latest()
-{
-	local dir="$WORK/box-$1-$RANDOM"
-	mkdir -p "$dir"
-	mailstack_save "$1" INBOX "$dir"
-	"$PYTHON" - "$dir" "$2" <<'PY'
-import email, email.policy, os, sys
-d, field = sys.argv[1:3]
-files = sorted(os.listdir(d), key=lambda f: int(f.split(".")[0]))
-if not files:
-    sys.exit(0)
-m = email.message_from_bytes(open(os.path.join(d, files[-1]), "rb").read(),
-    policy=email.policy.default)
-if field == "body":
-    print(m.get_content())
-elif field == "count":
-    print(len(files))
-else:
-    print(str(m[field] or "").strip())
-PY
-}
-
 status()
 {
 	e2e_sql "SELECT status FROM cases WHERE number = '$1'"
 }
 
 # 1. A member's request; the secretariat is told with a reply address carrying a token.
-mail "$WORK/req.eml" "张伟 <alice@members.test>" chamber@chamber.test \
+e2e_mail "$WORK/req.eml" "张伟 <alice@members.test>" chamber@chamber.test \
     "关于高新技术企业认定的咨询" "您好：想咨询研发费用加计扣除的比例。" 
 sed -i 's/^Message-ID: .*/Message-ID: <req-1@members.test>\r/' "$WORK/req.eml"
 deliver "$WORK/req.eml" alice@members.test chamber@chamber.test
@@ -88,8 +41,8 @@ lower=$(echo "$number" | tr 'A-Z' 'a-z')
     fail "request registered" "got: $number"
 mailstack_wait_count staff1 INBOX 1 20 >/dev/null && pass "staff1 got the new-case notice" ||
     fail "staff1 got the new-case notice"
-reply_to=$(latest staff1 reply-to)
-notice_id=$(latest staff1 message-id)
+reply_to=$(e2e_latest staff1 reply-to)
+notice_id=$(e2e_latest staff1 message-id)
 case "$reply_to" in
 chamber+"$lower".????????????????@chamber.test) pass "new-case notice has a per-staff reply address";;
 *) fail "new-case notice has a per-staff reply address" "Reply-To: $reply_to";;
@@ -97,7 +50,7 @@ esac
 mailstack_wait_count alice INBOX 1 20 >/dev/null || fail "acknowledgement delivered"
 
 # 2. A forged command: From staff1, but to the plain address, no token, no trusted results.
-mail "$WORK/forged.eml" "王秘书 <staff1@chamber.test>" chamber@chamber.test \
+e2e_mail "$WORK/forged.eml" "王秘书 <staff1@chamber.test>" chamber@chamber.test \
     "Re: [$number] 关于高新技术企业认定的咨询" "#accept general" "$notice_id"
 deliver "$WORK/forged.eml" staff1@chamber.test chamber@chamber.test
 [ "$(status "$number")" = registered ] && pass "forged command: nothing changed" ||
@@ -109,7 +62,7 @@ deliver "$WORK/forged.eml" staff1@chamber.test chamber@chamber.test
     fail "secretariat alerted about the forged command"
 
 # 3. The real reply to the notice: accepted, the member told with the due date.
-mail "$WORK/accept.eml" "王秘书 <staff1@chamber.test>" "$reply_to" \
+e2e_mail "$WORK/accept.eml" "王秘书 <staff1@chamber.test>" "$reply_to" \
     "Re: [$number] 新诉求待审核：关于高新技术企业认定的咨询" \
     "#accept general
 
@@ -123,8 +76,8 @@ deliver "$WORK/accept.eml" staff1@chamber.test "$reply_to"
     pass "tier general recorded" || fail "tier general recorded"
 mailstack_wait_count alice INBOX 2 20 >/dev/null && pass "member got a second notice" ||
     fail "member got a second notice"
-subj=$(latest alice subject)
-body=$(latest alice body)
+subj=$(e2e_latest alice subject)
+body=$(e2e_latest alice body)
 echo "$subj" | grep -q "\[$number\]" && echo "$body" | grep -qE "[0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日" &&
     pass "accepted notice with the tag and the due date" ||
     fail "accepted notice with the tag and the due date" "$subj" "$body"
@@ -132,7 +85,7 @@ echo "$subj" | grep -q "\[$number\]" && echo "$body" | grep -qE "[0-9]{4}年[0-9
     pass "transcript sent to the staff member" || fail "transcript sent to the staff member"
 
 # 4. A plain staff reply: relayed without the quoted history or the phone signature.
-mail "$WORK/reply.eml" "王秘书 <staff1@chamber.test>" "$reply_to" "Re: [$number] 关于高新技术企业认定的咨询" \
+e2e_mail "$WORK/reply.eml" "王秘书 <staff1@chamber.test>" "$reply_to" "Re: [$number] 关于高新技术企业认定的咨询" \
     "您好，研发费用可按100%加计扣除，申报时间为次年5月。
 
 发自我的iPhone
@@ -142,21 +95,21 @@ mail "$WORK/reply.eml" "王秘书 <staff1@chamber.test>" "$reply_to" "Re: [$numb
 deliver "$WORK/reply.eml" staff1@chamber.test "$reply_to"
 mailstack_wait_count alice INBOX 3 20 >/dev/null && pass "staff reply relayed to the member" ||
     fail "staff reply relayed to the member" "$(tail -3 "$WORK/runs.log")"
-body=$(latest alice body)
+body=$(e2e_latest alice body)
 echo "$body" | grep -q "100%加计扣除" && ! echo "$body" | grep -q "QUOTED-HISTORY" &&
     ! echo "$body" | grep -q "发自我的iPhone" &&
     pass "relayed reply without quoted history or signature" ||
     fail "relayed reply without quoted history or signature" "$body"
 
 # 5. Resolve, then the member answers 满意 → closed.
-mail "$WORK/resolve.eml" "王秘书 <staff1@chamber.test>" "$reply_to" "Re: [$number] x" \
+e2e_mail "$WORK/resolve.eml" "王秘书 <staff1@chamber.test>" "$reply_to" "Re: [$number] x" \
     "#办结 政策解读 研发费用可按100%加计扣除。" "$notice_id"
 deliver "$WORK/resolve.eml" staff1@chamber.test "$reply_to"
 [ "$(status "$number")" = resolved ] && pass "#办结 by mail: resolved" ||
     fail "#办结 by mail: resolved" "status $(status "$number")"
 mailstack_wait_count alice INBOX 4 20 >/dev/null || fail "result notice delivered"
-result_id=$(latest alice message-id)
-mail "$WORK/fb.eml" "张伟 <alice@members.test>" chamber@chamber.test "回复：[$number] 诉求处理结果反馈" \
+result_id=$(e2e_latest alice message-id)
+e2e_mail "$WORK/fb.eml" "张伟 <alice@members.test>" chamber@chamber.test "回复：[$number] 诉求处理结果反馈" \
     "满意，谢谢！
 
 ------------------ 原始邮件 ------------------
@@ -168,7 +121,7 @@ deliver "$WORK/fb.eml" alice@members.test chamber@chamber.test
 
 # 6. A third party writing with the case tag: not on the case, secretariat alerted.
 before=$(e2e_sql "SELECT count(*) FROM messages WHERE case_id IS NOT NULL")
-mail "$WORK/stranger.eml" "李娜 <bob@members.test>" chamber@chamber.test "Re: [$number] 我也想了解" \
+e2e_mail "$WORK/stranger.eml" "李娜 <bob@members.test>" chamber@chamber.test "Re: [$number] 我也想了解" \
     "请把处理结果也发给我。"
 deliver "$WORK/stranger.eml" bob@members.test chamber@chamber.test
 [ "$(e2e_sql "SELECT count(*) FROM messages WHERE from_addr = 'bob@members.test' AND case_id IS NULL")" = 1 ] &&
@@ -188,7 +141,7 @@ i=0
 for p in "Re: " "RE: " "Fw: " "Fwd: " "FW: " "AW: " "WG: " "SV: " "VS: " "Antw: " "回复: " \
     "回复：" "答复: " "回覆: " "转发: " "轉寄: " "Re[2]: " "Re^2: " "RE: RE: " "回复：Re: "; do
 	i=$((i + 1))
-	mail "$WORK/p$i.eml" "张伟 <alice@members.test>" chamber@chamber.test \
+	e2e_mail "$WORK/p$i.eml" "张伟 <alice@members.test>" chamber@chamber.test \
 	    "${p}【${number}】补充材料 $i" "补充材料第 $i 份。"
 	deliver "$WORK/p$i.eml" alice@members.test chamber@chamber.test
 	got=$(e2e_sql "SELECT count(*) FROM messages WHERE case_id = $case_id AND subject LIKE '%补充材料 $i'")
@@ -198,11 +151,11 @@ split=$("$PYTHON" -c "
 import base64, sys
 s = '[$number] 分段标签'.encode()
 print('=?UTF-8?B?' + base64.b64encode(s[:6]).decode() + '?= =?UTF-8?B?' + base64.b64encode(s[6:]).decode() + '?=')")
-mail "$WORK/split.eml" "张伟 <alice@members.test>" chamber@chamber.test "" "标签被拆在两个编码字里。" "" "$split"
+e2e_mail "$WORK/split.eml" "张伟 <alice@members.test>" chamber@chamber.test "" "标签被拆在两个编码字里。" "" "$split"
 deliver "$WORK/split.eml" alice@members.test chamber@chamber.test
 [ "$(e2e_sql "SELECT count(*) FROM messages WHERE case_id = $case_id AND subject = '[$number] 分段标签'")" = 1 ] &&
     pass "tag split across encoded words threads" || fail "tag split across encoded words threads"
-mail "$WORK/refs.eml" "张伟 <alice@members.test>" chamber@chamber.test "没有编号的回复" \
+e2e_mail "$WORK/refs.eml" "张伟 <alice@members.test>" chamber@chamber.test "没有编号的回复" \
     "客户端删掉了编号。" "$result_id"
 deliver "$WORK/refs.eml" alice@members.test chamber@chamber.test
 [ "$(e2e_sql "SELECT count(*) FROM messages WHERE case_id = $case_id AND subject = '没有编号的回复'")" = 1 ] &&

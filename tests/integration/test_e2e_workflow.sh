@@ -28,26 +28,6 @@ export MEMBERDESK_NOW=1790560800        # 2026-09-28 10:00 Asia/Shanghai
 export MEMBERDESK_ACTOR=staff1@chamber.test
 YEAR=$(TZ=Asia/Shanghai date +%Y)
 
-# request FROM SUBJECT BODY FILE [ATTACHMENT-NAME]
-request()
-{
-	"$PYTHON" - "$@" <<'PY'
-import sys
-from email.message import EmailMessage
-frm, subject, body, path = sys.argv[1:5]
-m = EmailMessage()
-m["From"] = frm
-m["To"] = "chamber@chamber.test"
-m["Subject"] = subject
-m["Message-ID"] = "<%s@members.test>" % abs(hash(subject + frm))
-m.set_content(body)
-if len(sys.argv) > 5:
-    m.add_attachment(bytes(range(256)) * 40, maintype="application", subtype="pdf",
-                     filename=sys.argv[5])
-open(path, "wb").write(bytes(m))
-PY
-}
-
 run_daemon()
 {
 	"$MEMBERDESKD" -c "$CONF" --once 2>>"$WORK/daemon.log" ||
@@ -66,37 +46,9 @@ cli()
 	fi
 }
 
-# inbox USER: every message in USER's INBOX as "Subject<TAB>body on one line".
-inbox()
-{
-	rm -rf "$WORK/box.$1"
-	mkdir -p "$WORK/box.$1"
-	mailstack_save "$1" INBOX "$WORK/box.$1"
-	"$PYTHON" - "$WORK/box.$1" <<'PY'
-import email, email.policy, glob, sys
-for p in sorted(glob.glob(sys.argv[1] + "/*.eml"), key=lambda s: int(s.rsplit("/", 1)[1][:-4])):
-    m = email.message_from_bytes(open(p, "rb").read(), policy=email.policy.default)
-    body = m.get_body(("plain",)).get_content().replace("\n", " ")
-    print("%s\t%s" % (str(m["Subject"]), body))
-PY
-}
-
-# has USER SUBJECT-PART BODY-PART: one inbox line contains both. Exim
-# delivers in the background, so look again for up to 15 seconds.
-has()
-{
-	local tries=0
-	while [ $tries -lt 30 ]; do
-		inbox "$1" | grep -F -- "$2" | grep -qF -- "$3" && return 0
-		tries=$((tries + 1))
-		sleep 0.5
-	done
-	return 1
-}
-
-request alice@members.test "研发费用加计扣除政策咨询" "请问研发费用加计扣除比例是多少？" "$WORK/a.eml" "营业执照.pdf"
-request bob@members.test "应收账款催收困难" "客户拖欠货款半年，请商会协助协调。" "$WORK/b.eml"
-request carol@members.test "园区多家企业用电受限" "园区近期频繁限电，影响多家会员企业生产。" "$WORK/c.eml"
+e2e_request alice@members.test "研发费用加计扣除政策咨询" "请问研发费用加计扣除比例是多少？" "$WORK/a.eml" "营业执照.pdf"
+e2e_request bob@members.test "应收账款催收困难" "客户拖欠货款半年，请商会协助协调。" "$WORK/b.eml"
+e2e_request carol@members.test "园区多家企业用电受限" "园区近期频繁限电，影响多家会员企业生产。" "$WORK/c.eml"
 for f in a b c; do
 	mailstack_send members@members.test chamber@chamber.test "$WORK/$f.eml"
 done
@@ -125,26 +77,26 @@ cli "resolve $B" resolve "$B" --method agency-coordination --result "对方同�
 cli "resolve $C" resolve "$C" --method agency-coordination --result "供电公司承诺增容。"
 run_daemon "notices"
 
-has alice "诉求已受理" "2026年10月8日（星期四）" && pass "simple: accepted notice shows 2026-10-08" ||
-    fail "simple: accepted notice shows 2026-10-08" "$(inbox alice)"
-has bob "诉求已受理" "2026年10月13日（星期二）" && pass "general: accepted notice shows 2026-10-13" ||
-    fail "general: accepted notice shows 2026-10-13" "$(inbox bob)"
-has carol "诉求已受理" "2026年10月23日（星期五）" && pass "major: accepted notice shows 2026-10-23" ||
-    fail "major: accepted notice shows 2026-10-23" "$(inbox carol)"
-has carol "办理期限延长" "2026年10月30日（星期五）" && pass "major: extension notice with reason and new date" ||
+e2e_has alice "诉求已受理" "2026年10月8日（星期四）" && pass "simple: accepted notice shows 2026-10-08" ||
+    fail "simple: accepted notice shows 2026-10-08" "$(e2e_inbox alice)"
+e2e_has bob "诉求已受理" "2026年10月13日（星期二）" && pass "general: accepted notice shows 2026-10-13" ||
+    fail "general: accepted notice shows 2026-10-13" "$(e2e_inbox bob)"
+e2e_has carol "诉求已受理" "2026年10月23日（星期五）" && pass "major: accepted notice shows 2026-10-23" ||
+    fail "major: accepted notice shows 2026-10-23" "$(e2e_inbox carol)"
+e2e_has carol "办理期限延长" "2026年10月30日（星期五）" && pass "major: extension notice with reason and new date" ||
     fail "major: extension notice with reason and new date"
-has bob "办理进展" "正在协调还款计划" && pass "general: progress notice" || fail "general: progress notice"
+e2e_has bob "办理进展" "正在协调还款计划" && pass "general: progress notice" || fail "general: progress notice"
 for u in alice bob carol; do
-	has $u "处理结果反馈" "2026年10月10日（星期六）" &&
+	e2e_has $u "处理结果反馈" "2026年10月10日（星期六）" &&
 	    pass "$u: result notice asks for feedback by 2026-10-10" ||
-	    fail "$u: result notice asks for feedback by 2026-10-10" "$(inbox $u | cut -c1-200)"
+	    fail "$u: result notice asks for feedback by 2026-10-10" "$(e2e_inbox $u | cut -c1-200)"
 done
-has alice "[$A]" "研发费用可按100%加计扣除" && pass "result text reaches the member under the case tag" ||
+e2e_has alice "[$A]" "研发费用可按100%加计扣除" && pass "result text reaches the member under the case tag" ||
     fail "result text reaches the member under the case tag"
-has leader1 "重大复杂诉求" "$C" && pass "leadership told of the major case (art. 11(3))" ||
-    fail "leadership told of the major case (art. 11(3))" "$(inbox leader1)"
-has staff1 "新诉求待审核" "$C" >/dev/null
-n=$(inbox staff1 | grep -c "新诉求待审核")
+e2e_has leader1 "重大复杂诉求" "$C" && pass "leadership told of the major case (art. 11(3))" ||
+    fail "leadership told of the major case (art. 11(3))" "$(e2e_inbox leader1)"
+e2e_has staff1 "新诉求待审核" "$C" >/dev/null
+n=$(e2e_inbox staff1 | grep -c "新诉求待审核")
 [ "$n" = 3 ] && pass "secretariat told of each new case" || fail "secretariat told of each new case" "got $n"
 
 # Art. 15 and 16: satisfied and unsatisfied.
@@ -154,12 +106,12 @@ cli "carol scores 4" feedback "$C" 4
 run_daemon "feedback"
 [ "$(e2e_sql "SELECT status FROM cases WHERE number = '$A'")" = closed ] &&
     pass "satisfied: case closed" || fail "satisfied: case closed"
-has alice "诉求已办结" "满意" && pass "satisfied: closing notice" || fail "satisfied: closing notice"
+e2e_has alice "诉求已办结" "满意" && pass "satisfied: closing notice" || fail "satisfied: closing notice"
 [ "$(e2e_sql "SELECT status FROM cases WHERE number = '$B'")" = rehandling ] &&
     pass "unsatisfied: re-handling" || fail "unsatisfied: re-handling"
-has bob "重新办理" "2026年10月8日（星期四）" && pass "unsatisfied: new result due 2026-10-08 (art. 16)" ||
+e2e_has bob "重新办理" "2026年10月8日（星期四）" && pass "unsatisfied: new result due 2026-10-08 (art. 16)" ||
     fail "unsatisfied: new result due 2026-10-08 (art. 16)"
-has bob "重新办理" "第一期款项仍未到账" && pass "unsatisfied: the member's reason is quoted" ||
+e2e_has bob "重新办理" "第一期款项仍未到账" && pass "unsatisfied: the member's reason is quoted" ||
     fail "unsatisfied: the member's reason is quoted"
 cli "re-handled result for $B" resolve "$B" --method agency-coordination --result "首期款已到账。"
 out=$("$MEMBERDESK" case progress "$A" "x" 2>&1) && fail "closed case refuses progress" ||
@@ -177,11 +129,11 @@ for g in outside-remit legal-process no-basis unlawful other; do
 done
 run_daemon "rejections"
 for pair in "不属于商会职责范围" "仲裁程序" "无事实依据" "违反法律法规" "其他不符合受理条件"; do
-	has alice "不予受理" "$pair" && pass "rejection notice: $pair" ||
+	e2e_has alice "不予受理" "$pair" && pass "rejection notice: $pair" ||
 	    fail "rejection notice: $pair"
 done
-has alice "诉求受理回执：来访诉求5" "来访" >/dev/null
-n=$(inbox alice | grep -c "诉求受理回执：来访诉求")
+e2e_has alice "诉求受理回执：来访诉求5" "来访" >/dev/null
+n=$(e2e_inbox alice | grep -c "诉求受理回执：来访诉求")
 [ "$n" = 5 ] && pass "acknowledgement for each request registered on the member's behalf" ||
     fail "acknowledgement for each request registered on the member's behalf" "got $n"
 
@@ -196,15 +148,15 @@ cli "accept joint case $J1" accept "$J1" --tier major
 cli "merge $J2 $J3 into $J1" merge "$J1" "$J2" "$J3"
 cli "progress on the joint case" progress "$J1" "已与区交通局现场查看。"
 run_daemon "joint"
-has bob "[$J1]" "已与区交通局现场查看" && pass "joint: the joint case's own member told" ||
+e2e_has bob "[$J1]" "已与区交通局现场查看" && pass "joint: the joint case's own member told" ||
     fail "joint: the joint case's own member told"
-has carol "[$J2]" "已与区交通局现场查看" && pass "joint: second member told under $J2" ||
-    fail "joint: second member told under $J2" "$(inbox carol | cut -c1-120)"
-has alice "[$J3]" "已与区交通局现场查看" && pass "joint: third member told under $J3" ||
+e2e_has carol "[$J2]" "已与区交通局现场查看" && pass "joint: second member told under $J2" ||
+    fail "joint: second member told under $J2" "$(e2e_inbox carol | cut -c1-120)"
+e2e_has alice "[$J3]" "已与区交通局现场查看" && pass "joint: third member told under $J3" ||
     fail "joint: third member told under $J3"
-has carol "合并办理" "$J1" && pass "joint: merged members told the joint number" ||
+e2e_has carol "合并办理" "$J1" && pass "joint: merged members told the joint number" ||
     fail "joint: merged members told the joint number"
-inbox carol | grep -F "[$J2]" | grep -qF "园区道路破损" &&
+e2e_inbox carol | grep -F "[$J2]" | grep -qF "园区道路破损" &&
     fail "joint: one member's wording does not reach another" ||
     pass "joint: one member's wording does not reach another"
 
