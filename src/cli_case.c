@@ -697,6 +697,14 @@ cli_case(int argc, char **argv, const struct md_config *cfg)
 	if (cfg->timezone && *cfg->timezone)
 		setenv("TZ", cfg->timezone, 1);
 	tzset();
+	/*
+	 * A list only reads, and on a million cases touches a few thousand
+	 * pages: let SQLite read them through a mapping rather than copy each
+	 * into its cache (about a tenth of the overdue list's CPU time). It
+	 * works without, only slower, so a refusal is not an error.
+	 */
+	if (strcmp(argv[1], "list") == 0)
+		(void)db_exec(db, "PRAGMA mmap_size = 1073741824");
 	if (strcmp(argv[1], "list") == 0)
 		status = case_list_cmd(argc - 1, argv + 1, db, cfg);
 	else if (strcmp(argv[1], "show") == 0)
