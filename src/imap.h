@@ -73,7 +73,8 @@ enum md_err imap_list_pending(struct imap_conn *c,
 
 /*
  * What imap_fetch() hands over. message() gets each message whole; raw is
- * borrowed, valid during the call only. oversize() gets a message larger
+ * borrowed, valid during the call only (for a spooled message, a read-only
+ * mapping of its spool file: see spool.h). oversize() gets a message larger
  * than max_message_size instead: its size as the server reports it and only
  * its first headlen bytes. Either may be NULL to skip such messages. A
  * non-MD_OK return stops the fetch and is returned by imap_fetch().
@@ -86,18 +87,29 @@ struct imap_fetch_handler {
 	void *arg;
 };
 
+/* Messages larger than this are spooled when a spool directory is given. */
+#define IMAP_SPOOL_MIN		((size_t)1024 * 1024)
+/* Bytes asked for per partial fetch of a spooled message. */
+#define IMAP_SPOOL_PIECE	((size_t)1024 * 1024)
+
 struct imap_fetch_limits {
 	size_t chunk;             /* messages per UID FETCH; 0: 50 */
 	size_t max_message_size;  /* bytes; 0: 25 MiB */
 	size_t head_bytes;        /* bytes of an oversize message; 0: 64 KiB */
+	const char *spool_dir;    /* NULL: every message is fetched into memory */
 };
 
 /*
  * Fetch the given UIDs (in the order given, best ascending) from the
  * selected mailbox with BODY.PEEK[] (\Seen is not set), in chunks of at
  * most limits->chunk messages and about max_message_size bytes, sizes
- * asked first so that one large message is fetched alone. UIDs that no
- * longer exist are skipped silently. Stops at the first handler error and
+ * asked first so that one large message is fetched alone. With
+ * limits->spool_dir, a message over IMAP_SPOOL_MIN bytes is fetched in
+ * pieces of IMAP_SPOOL_PIECE bytes (BODY.PEEK[]<offset.length>) into an
+ * unlinked spool file in that directory and handed over as its mapping, so
+ * that neither libetpan nor memberdesk holds it on the heap; MD_ERR_IO when
+ * the spool file cannot be written. UIDs that no longer exist are skipped
+ * silently. Stops at the first handler error and
  * returns it.
  */
 enum md_err imap_fetch(struct imap_conn *c, const uint32_t *uids, size_t n,

@@ -1,7 +1,10 @@
 /*
  * Fetching messages by UID in bounded windows: sizes first, so that one
  * large message is fetched alone and a message over the limit only by its
- * head, then BODY.PEEK[] (which leaves \Seen alone).
+ * head, then BODY.PEEK[] (which leaves \Seen alone). A large message goes
+ * to a spool file piece by piece: libetpan keeps a whole FETCH response in
+ * a buffer that grows by doubling, so one 25 MB message fetched whole
+ * costs 32 MB of heap plus the parsed copy.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +14,7 @@
 #include "imap.h"
 #include "imap_int.h"
 #include "log.h"
+#include "spool.h"
 
 #define IMAP_DEFAULT_CHUNK	50
 #define IMAP_DEFAULT_MAX_SIZE	((size_t)25 * 1024 * 1024)
@@ -232,6 +236,121 @@ out:
 	return err;
 }
 
+/*
+ * One partial fetch: the piece of uid's body at offset appended to s. *got
+ * is its length; *found is 0 when the server sent no body (the UID is gone).
+ */
+static enum md_err
+imap_fetch_piece(struct imap_conn *c, uint32_t uid, size_t offset, struct spool *s,
+    size_t *got, int *found)
+{
+	struct mailimap_fetch_type *ft = NULL;
+	struct mailimap_fetch_att *fa = NULL;
+	struct mailimap_section *sec = NULL;
+	struct mailimap_set *set = NULL;
+	clist *result = NULL;
+	clistiter *it;
+	enum md_err err = MD_ERR_NOMEM;
+	int r;
+
+	*got = 0;
+	*found = 0;
+	set = mailimap_set_new_single(uid);
+	ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	sec = mailimap_section_new(NULL);
+	if (set == NULL || ft == NULL || sec == NULL)
+		goto out;
+	fa = mailimap_fetch_att_new_body_peek_section_partial(sec, (uint32_t)offset,
+	    (uint32_t)IMAP_SPOOL_PIECE);
+	if (fa == NULL)
+		goto out;
+	sec = NULL;	/* owned by fa */
+	if (mailimap_fetch_type_new_fetch_att_list_add(ft, fa) != 0)
+		goto out;
+	fa = NULL;	/* owned by ft */
+	if (mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    mailimap_fetch_att_new_uid()) != 0)
+		goto out;
+	imap_budget(c, IMAP_SPOOL_PIECE + IMAP_RX_PER_MESSAGE);
+	r = mailimap_uid_fetch(c->imap, set, ft, &result);
+	if (r != MAILIMAP_NO_ERROR) {
+		err = imap_fail(c, r, "UID FETCH BODY.PEEK[]<partial>");
+		goto out;
+	}
+	err = MD_OK;
+	for (it = clist_begin(result); it; it = clist_next(it)) {
+		const char *b;
+		size_t size, bl;
+		uint32_t u;
+
+		imap_msg_att(clist_content(it), &u, &size, &b, &bl);
+		if (u == uid && b != NULL) {
+			*found = 1;
+			*got = bl;
+			err = spool_write(s, b, bl);
+			break;
+		}
+	}
+out:
+	if (result)
+		mailimap_fetch_list_free(result);
+	if (fa)
+		mailimap_fetch_att_free(fa);
+	if (sec)
+		mailimap_section_free(sec);
+	if (ft)
+		mailimap_fetch_type_free(ft);
+	if (set)
+		mailimap_set_free(set);
+	return err;
+}
+
+/*
+ * Fetch one large message into a spool file and hand over its mapping.
+ * Pieces are asked for until one comes back short, not up to the size
+ * the server reported, so that a message larger than announced is noticed
+ * (one piece past the limit is enough to call it oversize).
+ */
+static enum md_err
+imap_fetch_spooled(struct imap_conn *c, const struct imap_item *item,
+    const struct imap_fetch_limits *lim, const struct imap_fetch_handler *h)
+{
+	struct spool *s = NULL;
+	const char *data;
+	size_t off = 0, got = 0, len;
+	int found = 0;
+	enum md_err err;
+
+	err = spool_create(lim->spool_dir, lim->max_message_size + IMAP_SPOOL_PIECE, &s);
+	if (err)
+		return err;
+	do {
+		err = imap_fetch_piece(c, item->uid, off, s, &got, &found);
+		off += got;
+	} while (err == MD_OK && found && got == IMAP_SPOOL_PIECE &&
+	    off <= lim->max_message_size);
+	if (err)
+		goto out;
+	if (!found) {
+		/* Expunged since the size query, or while it was being read. */
+		log_info("imap %s: UID %u vanished before its fetch", c->host,
+		    (unsigned)item->uid);
+		goto out;
+	}
+	err = spool_map(s, &data, &len);
+	if (err)
+		goto out;
+	if (len <= lim->max_message_size) {
+		if (h->message)
+			err = h->message(item->uid, data, len, h->arg);
+	} else if (h->oversize)
+		err = h->oversize(item->uid, item->size > len ? item->size : len, data,
+		    len < lim->head_bytes ? len : lim->head_bytes, h->arg);
+out:
+	spool_free(s);
+	return err;
+}
+
 static enum md_err
 imap_fetch_window(struct imap_conn *c, struct imap_item *items, size_t n,
     const struct imap_fetch_limits *lim, const struct imap_fetch_handler *h)
@@ -255,11 +374,19 @@ imap_fetch_window(struct imap_conn *c, struct imap_item *items, size_t n,
 			i++;
 			continue;
 		}
+		if (lim->spool_dir != NULL && items[i].size > IMAP_SPOOL_MIN) {
+			err = imap_fetch_spooled(c, &items[i], lim, h);
+			if (err)
+				return err;
+			i++;
+			continue;
+		}
 		/* A run of present, normal-sized messages within the budget. */
 		start = i;
 		total = 0;
 		while (i < n && items[i].present &&
 		    items[i].size <= lim->max_message_size &&
+		    (lim->spool_dir == NULL || items[i].size <= IMAP_SPOOL_MIN) &&
 		    (i == start || total + items[i].size <=
 		    lim->max_message_size)) {
 			total += items[i].size;
@@ -294,6 +421,7 @@ imap_fetch(struct imap_conn *c, const uint32_t *uids, size_t n,
 	    limits->max_message_size : IMAP_DEFAULT_MAX_SIZE;
 	lim.head_bytes = limits && limits->head_bytes ? limits->head_bytes :
 	    IMAP_DEFAULT_HEAD;
+	lim.spool_dir = limits ? limits->spool_dir : NULL;
 	if (lim.head_bytes > lim.max_message_size)
 		lim.head_bytes = lim.max_message_size;
 	if (lim.max_message_size > UINT32_MAX)

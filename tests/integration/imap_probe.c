@@ -14,7 +14,8 @@
  *
  * Options: -h host -p port -t none|starttls|tls -c ca_file -n (no verify)
  * -u user -w password -m mailbox -f processed_folder -s max_message_size
- * -k chunk -H head_bytes -T timeout_seconds.
+ * -k chunk -H head_bytes -T timeout_seconds -S spool_dir (fetch then also
+ * prints "spooled N": messages handed over from a spool file).
  * The first line printed on a failure is "error NAME", NAME from md_err;
  * the exit status is 0 on success, 1 on an md_err, 2 on a usage error.
  */
@@ -27,6 +28,7 @@
 
 #include "imap.h"
 #include "log.h"
+#include "spool.h"
 
 static volatile sig_atomic_t stop_flag;
 
@@ -70,6 +72,7 @@ struct fetch_ctx {
 	const char *dir;
 	size_t count;
 	size_t oversize;
+	size_t spooled;
 };
 
 static enum md_err
@@ -96,6 +99,8 @@ on_message(uint32_t uid, const char *raw, size_t len, void *arg)
 
 	snprintf(path, sizeof(path), "%s/%u.eml", fc->dir, (unsigned)uid);
 	fc->count++;
+	if (spool_contains(raw))
+		fc->spooled++;
 	return write_file(path, NULL, raw, len);
 }
 
@@ -118,7 +123,7 @@ usage(void)
 	fprintf(stderr, "usage: imap_probe [-h host] [-p port] "
 	    "[-t none|starttls|tls] [-c ca] [-n] [-u user] [-w pass] "
 	    "[-m mailbox] [-f folder] [-s max] [-k chunk] [-H head] "
-	    "[-T timeout] connect|status|list|fetch DIR|mark|idle MS\n");
+	    "[-T timeout] [-S spool_dir] connect|status|list|fetch DIR|mark|idle MS\n");
 	return 2;
 }
 
@@ -155,7 +160,7 @@ main(int argc, char **argv)
 	srv.tls = TLS_MODE_NONE;
 	srv.tls_verify = 1;
 	srv.timeout = 20;
-	while ((ch = getopt(argc, argv, "h:p:t:c:nu:w:m:f:s:k:H:T:")) != -1) {
+	while ((ch = getopt(argc, argv, "h:p:t:c:nu:w:m:f:s:k:H:T:S:")) != -1) {
 		switch (ch) {
 		case 'h':
 			srv.host = optarg;
@@ -207,6 +212,9 @@ main(int argc, char **argv)
 			if (parse_num(optarg, 1, 1L << 30, &v))
 				return usage();
 			lim.head_bytes = (size_t)v;
+			break;
+		case 'S':
+			lim.spool_dir = optarg;
 			break;
 		case 'T':
 			if (parse_num(optarg, 1, 3600, &v))
@@ -267,6 +275,8 @@ main(int argc, char **argv)
 			if (err == MD_OK)
 				printf("fetched %zu oversize %zu\n", fc.count,
 				    fc.oversize);
+			if (err == MD_OK && lim.spool_dir)
+				printf("spooled %zu\n", fc.spooled);
 		} else if (strcmp(cmd, "mark") == 0) {
 			err = imap_mark_processed(c, uids, n, folder);
 			if (err == MD_OK)

@@ -215,6 +215,54 @@ else
 	pass "partial fetch leaves \\Seen unset"
 fi
 
+# --- large messages through a spool file ----------------------------------
+# Over 1 MiB a message is fetched in 1 MiB pieces into an unlinked file:
+# one sent over SMTP (2.5 MB), one appended at exactly 2 MiB (the last piece
+# asked for comes back empty).
+mkmsg "$WORK/sent/large.eml" "Large" "a 2.5 MB body follows" 2500000
+mailstack_send alice@members.test carol@members.test "$WORK/sent/large.eml"
+mailstack_wait_count carol INBOX 4 20 >/dev/null
+mkmsg "$WORK/sent/exact.eml" "Exact" "2 MiB exactly" 2000000
+python3 - "$MS_IMAP_PORT" "$WORK/sent/exact.eml" <<'EOF'
+import imaplib, sys
+data = open(sys.argv[2], "rb").read().rstrip(b"\r\n") + b"\r\n"
+data += b"y" * (2 * 1024 * 1024 - len(data) - 2) + b"\r\n"
+m = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]))
+m.login("carol", "carol-pw")
+m.append("INBOX", None, None, data)
+m.logout()
+EOF
+mkdir -p "$WORK/got-spool" "$WORK/server-spool" "$WORK/spool"
+expect "large messages fetched through the spool" '^spooled 2$' \
+    "$PROBE" "${CAROL[@]}" -s 3000000 -S "$WORK/spool" fetch "$WORK/got-spool"
+mailstack_save carol INBOX "$WORK/server-spool"
+same=1
+for u in 1 2 3 4 5; do
+	cmp -s "$WORK/got-spool/$u.eml" "$WORK/server-spool/$u.eml" || same=0
+done
+if [ $same = 1 ] && [ "$(stat -c %s "$WORK/server-spool/5.eml")" = 2097152 ]; then
+	pass "spooled messages equal the server's copy (also at exactly 2 MiB)"
+else
+	fail "spooled messages equal the server's copy (also at exactly 2 MiB)" \
+	    "$(ls -l "$WORK/got-spool" "$WORK/server-spool")"
+fi
+if [ -z "$(ls -A "$WORK/spool")" ]; then
+	pass "no spool file left behind"
+else
+	fail "no spool file left behind" "$(ls -lA "$WORK/spool")"
+fi
+mkdir -p "$WORK/got-spool2"
+expect "over the limit a large message is only an oversize event" \
+    '^fetched 4 oversize 1$' \
+    "$PROBE" "${CAROL[@]}" -s 2200000 -H 4096 -S "$WORK/spool" fetch "$WORK/got-spool2"
+expect "a missing spool directory is MD_ERR_IO" '^error MD_ERR_IO$' \
+    "$PROBE" "${CAROL[@]}" -s 3000000 -S "$WORK/no-such-dir" fetch "$WORK/got-spool2"
+if mailstack_flags carol INBOX | grep -q 'Seen'; then
+	fail "spooled fetch leaves \\Seen unset"
+else
+	pass "spooled fetch leaves \\Seen unset"
+fi
+
 # --- IDLE ----------------------------------------------------------------
 # start_idle TIMEOUT_MS: run the probe in IDLE, return once it is ready.
 start_idle()
