@@ -32,11 +32,27 @@ struct message_header {
 	char *value;   /* owned, unfolded, RFC 2047 decoded to UTF-8, control chars removed */
 };
 
+enum message_encoding {
+	MESSAGE_ENC_IDENTITY,	/* 7bit, 8bit, binary or none */
+	MESSAGE_ENC_BASE64
+};
+
+/*
+ * A large attachment of a message parsed from a spool mapping (spool.h) is
+ * not decoded into memory: data is NULL and encoded points at its body in
+ * the raw message, to be decoded piece by piece with
+ * message_attachment_decode() while the raw message is still mapped.
+ */
+#define MESSAGE_DEFER_MIN	((size_t)256 * 1024)
+
 struct message_attachment {
 	char *filename;       /* owned, UTF-8 (RFC 2231 / RFC 2047 decoded); "" when none */
 	char *content_type;   /* owned, lower case "type/subtype" */
 	size_t size;          /* decoded size in bytes */
-	unsigned char *data;  /* owned, decoded bytes; NULL when over the size limit */
+	unsigned char *data;  /* owned, decoded bytes; NULL when over the size limit or deferred */
+	const char *encoded;  /* borrowed from raw when deferred (see above), else NULL */
+	size_t encoded_len;
+	enum message_encoding encoding;  /* of encoded */
 };
 
 enum message_flag {
@@ -80,6 +96,16 @@ struct message {
  */
 enum md_err message_parse(const char *raw, size_t len, const struct message_limits *lim,
     struct message **out);
+
+/*
+ * Hand attachment a's decoded bytes (exactly a->size of them, also when it
+ * was deferred) to sink in pieces of at most SPOOL_STEP bytes, in order.
+ * A deferred attachment reads the raw message, which must still be valid.
+ * Returns the first non-MD_OK result of sink; MD_ERR_STATE for an
+ * attachment whose data was not kept.
+ */
+enum md_err message_attachment_decode(const struct message_attachment *a,
+    enum md_err (*sink)(const void *p, size_t n, void *arg), void *arg);
 
 /* Value of the first header called name (case-insensitive), or NULL. */
 const char *message_header(const struct message *msg, const char *name);

@@ -8,6 +8,7 @@
 #include "hdrdecode.h"
 #include "html.h"
 #include "mime_walk.h"
+#include "spool.h"
 
 #define BOUNDARY_MAX	256
 #define WARNING_MAX	512
@@ -241,24 +242,32 @@ field_params(struct parse_ctx *ctx, const struct mime_fields *hdrs, const char *
 	return err;
 }
 
+/* A leaf's Content-Transfer-Encoding, lower case, blanks and quotes removed. */
+static void
+part_cte(const struct mime_fields *hdrs, char cte[32])
+{
+	const struct mime_field *f = mime_fields_get(hdrs, "content-transfer-encoding");
+	size_t i, o = 0;
+
+	cte[0] = '\0';
+	if (f != NULL) {
+		for (i = 0; i < f->raw_len && o + 1 < 32; i++)
+			if (!isspace((unsigned char)f->raw[i]) && f->raw[i] != '"')
+				cte[o++] = (char)tolower((unsigned char)f->raw[i]);
+		cte[o] = '\0';
+	}
+}
+
 /* Decoded body of a leaf per its Content-Transfer-Encoding. */
 static enum md_err
 decode_body(struct parse_ctx *ctx, const struct mime_fields *hdrs, const char *body,
     size_t len, struct buf *out)
 {
-	const struct mime_field *f = mime_fields_get(hdrs, "content-transfer-encoding");
 	char cte[32];
-	size_t i, o = 0;
 	int bad = 0;
 	enum md_err err;
 
-	cte[0] = '\0';
-	if (f != NULL) {
-		for (i = 0; i < f->raw_len && o + 1 < sizeof(cte); i++)
-			if (!isspace((unsigned char)f->raw[i]) && f->raw[i] != '"')
-				cte[o++] = (char)tolower((unsigned char)f->raw[i]);
-		cte[o] = '\0';
-	}
+	part_cte(hdrs, cte);
 	if (strcmp(cte, "base64") == 0) {
 		err = te_base64_decode(body, len, out, &bad);
 		if (!err && bad) {
@@ -396,9 +405,12 @@ clean_filename(const char *s)
 	return strdup(base);
 }
 
-static void
-add_attachment(struct parse_ctx *ctx, const char *filename, const char *type,
-    struct buf *data)
+/*
+ * Append an attachment of size decoded bytes without data; NULL when over
+ * the size limit (warned) or on allocation failure (ctx->err).
+ */
+static struct message_attachment *
+new_attachment(struct parse_ctx *ctx, const char *filename, const char *type, size_t size)
 {
 	struct message *m = ctx->msg;
 	struct message_attachment *a, *tmp;
@@ -409,24 +421,201 @@ add_attachment(struct parse_ctx *ctx, const char *filename, const char *type,
 		tmp = reallocarray(m->attachments, ncap, sizeof(*tmp));
 		if (tmp == NULL) {
 			ctx->err = MD_ERR_NOMEM;
-			return;
+			return NULL;
 		}
 		m->attachments = tmp;
 		ctx->att_cap = ncap;
 	}
 	a = &m->attachments[m->n_attachments++];
+	memset(a, 0, sizeof(*a));
 	a->filename = clean_filename(filename ? filename : "");
 	a->content_type = strdup(type);
-	a->size = data->len;
-	a->data = NULL;
-	if (data->len > ctx->lim->max_attachment_size) {
+	a->size = size;
+	if (a->filename == NULL || a->content_type == NULL) {
+		ctx->err = MD_ERR_NOMEM;
+		return NULL;
+	}
+	if (size > ctx->lim->max_attachment_size) {
 		ctx->msg->flags |= MESSAGE_TRUNCATED;
 		ctx_warn(ctx, "attachment %zu (%zu bytes) is over the size limit; data not kept",
-		    m->n_attachments, data->len);
-	} else if ((a->data = (unsigned char *)buf_steal(data)) == NULL)
+		    m->n_attachments, size);
+		return NULL;
+	}
+	return a;
+}
+
+static void
+add_attachment(struct parse_ctx *ctx, const char *filename, const char *type,
+    struct buf *data)
+{
+	struct message_attachment *a;
+
+	a = new_attachment(ctx, filename, type, data->len);
+	if (a != NULL && (a->data = (unsigned char *)buf_steal(data)) == NULL)
 		ctx->err = MD_ERR_NOMEM;
-	if (a->filename == NULL || a->content_type == NULL)
-		ctx->err = MD_ERR_NOMEM;
+}
+
+static int
+b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+' || c == '-')
+		return 62;
+	if (c == '/' || c == '_')
+		return 63;
+	return -1;
+}
+
+/*
+ * What te_base64_decode() would make of in[0..len), without decoding:
+ * the decoded size and whether it is damaged. Spooled input is released
+ * behind the scan.
+ */
+static size_t
+b64_size(const char *in, size_t len, int *bad)
+{
+	size_t i, k = 0, mark = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if (i - mark >= SPOOL_STEP) {
+			spool_release(in + mark, i - mark);
+			mark = i;
+		}
+		if (c == '=')
+			break;
+		if (b64_value(c) != -1)
+			k++;
+		else if (!isspace(c))
+			*bad = 1;
+	}
+	for (; i < len; i++)
+		if (in[i] != '=' && !isspace((unsigned char)in[i]))
+			*bad = 1;
+	spool_release(in + mark, len - mark);
+	return k / 4 * 3 + (k % 4 * 6) / 8;
+}
+
+/*
+ * A large attachment of a spooled message keeps pointing into the spool
+ * (message.h). Returns 0 when its encoding must be decoded in memory.
+ */
+static int
+defer_attachment(struct parse_ctx *ctx, const struct mime_fields *hdrs, const char *fn,
+    const char *type, const char *body, size_t len)
+{
+	struct message_attachment *a;
+	enum message_encoding enc;
+	char cte[32];
+	size_t size;
+	int bad = 0;
+
+	if (len < MESSAGE_DEFER_MIN || !spool_contains(body))
+		return 0;
+	part_cte(hdrs, cte);
+	if (strcmp(cte, "base64") == 0) {
+		enc = MESSAGE_ENC_BASE64;
+		size = b64_size(body, len, &bad);
+		if (bad) {
+			ctx->msg->flags |= MESSAGE_MALFORMED;
+			ctx_warn(ctx, "part %zu: damaged base64 decoded leniently", ctx->n_parts);
+		}
+	} else if (cte[0] == '\0' || strcmp(cte, "7bit") == 0 || strcmp(cte, "8bit") == 0 ||
+	    strcmp(cte, "binary") == 0) {
+		enc = MESSAGE_ENC_IDENTITY;
+		size = len;
+	} else
+		return 0;
+	a = new_attachment(ctx, fn, type, size);
+	if (a != NULL) {
+		a->encoded = body;
+		a->encoded_len = len;
+		a->encoding = enc;
+	}
+	return 1;
+}
+
+static enum md_err
+decode_identity(const struct message_attachment *a,
+    enum md_err (*sink)(const void *, size_t, void *), void *arg)
+{
+	size_t off, n;
+	enum md_err err = MD_OK;
+
+	for (off = 0; off < a->encoded_len && err == MD_OK; off += n) {
+		n = a->encoded_len - off < SPOOL_STEP ? a->encoded_len - off : SPOOL_STEP;
+		err = sink(a->encoded + off, n, arg);
+		spool_release(a->encoded + off, n);
+	}
+	return err;
+}
+
+/* te_base64_decode()'s reading, streamed through a bounded buffer. */
+static enum md_err
+decode_b64_stream(const struct message_attachment *a,
+    enum md_err (*sink)(const void *, size_t, void *), void *arg)
+{
+	unsigned char *out;
+	unsigned long acc = 0;
+	size_t i, n = 0, mark = 0;
+	int bits = 0, v;
+	enum md_err err = MD_OK;
+
+	if ((out = malloc(SPOOL_STEP)) == NULL)
+		return MD_ERR_NOMEM;
+	for (i = 0; i < a->encoded_len && err == MD_OK; i++) {
+		unsigned char c = (unsigned char)a->encoded[i];
+
+		if (c == '=')
+			break;
+		if ((v = b64_value(c)) == -1)
+			continue;
+		acc = (acc << 6) | (unsigned long)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[n++] = (unsigned char)(acc >> bits);
+			acc &= (1UL << bits) - 1;
+			if (n == SPOOL_STEP) {
+				err = sink(out, n, arg);
+				n = 0;
+				spool_release(a->encoded + mark, i - mark);
+				mark = i;
+			}
+		}
+	}
+	if (err == MD_OK && n > 0)
+		err = sink(out, n, arg);
+	spool_release(a->encoded + mark, a->encoded_len - mark);
+	free(out);
+	return err;
+}
+
+enum md_err
+message_attachment_decode(const struct message_attachment *a,
+    enum md_err (*sink)(const void *p, size_t n, void *arg), void *arg)
+{
+	size_t off, n;
+	enum md_err err = MD_OK;
+
+	if (a->data != NULL) {
+		for (off = 0; off < a->size && err == MD_OK; off += n) {
+			n = a->size - off < SPOOL_STEP ? a->size - off : SPOOL_STEP;
+			err = sink(a->data + off, n, arg);
+		}
+		return err;
+	}
+	if (a->encoded == NULL)
+		return MD_ERR_STATE;
+	if (a->encoding == MESSAGE_ENC_BASE64)
+		return decode_b64_stream(a, sink, arg);
+	return decode_identity(a, sink, arg);
 }
 
 static int
@@ -450,10 +639,6 @@ walk_leaf(struct parse_ctx *ctx, const struct mime_fields *hdrs, const struct hd
 		return;
 	}
 	buf_init(&data, len + 1);
-	if ((err = decode_body(ctx, hdrs, body, len, &data))) {
-		ctx->err = err;
-		goto out;
-	}
 	fn = hdr_params_get(&cd, "filename");
 	if (fn == NULL || *fn == '\0')
 		fn = hdr_params_get(ct, "name");
@@ -464,6 +649,12 @@ walk_leaf(struct parse_ctx *ctx, const struct mime_fields *hdrs, const struct hd
 			attach = 0;
 		else if (!is_type(cd.value ? cd.value : "", "attachment") && !has_name)
 			attach = 0;
+	}
+	if (attach && defer_attachment(ctx, hdrs, fn, type, body, len))
+		goto out;
+	if ((err = decode_body(ctx, hdrs, body, len, &data))) {
+		ctx->err = err;
+		goto out;
 	}
 	if (attach)
 		add_attachment(ctx, fn, type, &data);
@@ -528,7 +719,7 @@ walk_multipart(struct parse_ctx *ctx, const struct hdr_params *ct, const char *t
 {
 	const char *b = hdr_params_get(ct, "boundary");
 	const char *nl, *child = NULL, *child_type;
-	size_t i = 0, e, ll, blen, parts = 0, clen;
+	size_t i = 0, e, ll, blen, parts = 0, clen, released = 0;
 	int d, closed = 0;
 
 	child_type = is_type(type, "multipart/digest") ? "message/rfc822" : "text/plain";
@@ -549,6 +740,11 @@ walk_multipart(struct parse_ctx *ctx, const struct hdr_params *ct, const char *t
 		return;
 	}
 	while (i < len && !closed && !ctx->err) {
+		if (i - released >= SPOOL_STEP) {
+			/* A spooled body is read again from the page cache when needed. */
+			spool_release(body + released, i - released);
+			released = i;
+		}
 		nl = memchr(body + i, '\n', len - i);
 		e = nl ? (size_t)(nl - body) : len;
 		ll = e - i;

@@ -9,9 +9,11 @@
 #include <cmocka.h>
 
 #include "addr.h"
+#include "buf.h"
 #include "inspect.h"
 #include "message.h"
 #include "msgdate.h"
+#include "spool.h"
 
 static char *
 fixture_path(const char *name)
@@ -509,6 +511,218 @@ test_cli_inspect(void **state)
 	free(path);
 }
 
+/* --- large attachments of a spooled message (spool.h) --- */
+
+static void
+b64_encode_lines(struct buf *out, const unsigned char *in, size_t n)
+{
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i, col = 0;
+	char q[4];
+
+	for (i = 0; i < n; i += 3) {
+		unsigned long v = (unsigned long)in[i] << 16;
+
+		if (i + 1 < n)
+			v |= (unsigned long)in[i + 1] << 8;
+		if (i + 2 < n)
+			v |= in[i + 2];
+		q[0] = tab[(v >> 18) & 63];
+		q[1] = tab[(v >> 12) & 63];
+		q[2] = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+		q[3] = i + 2 < n ? tab[v & 63] : '=';
+		assert_int_equal(buf_append(out, q, 4), MD_OK);
+		if ((col += 4) == 76) {
+			assert_int_equal(buf_puts(out, "\r\n"), MD_OK);
+			col = 0;
+		}
+	}
+	assert_int_equal(buf_puts(out, "\r\n"), MD_OK);
+}
+
+/*
+ * A request with a text part and five attachments: large base64 (optionally
+ * damaged), large 8bit, large quoted-printable, small base64, and large
+ * base64 whose decoded size is not a multiple of 3.
+ */
+static char *
+big_message(size_t *len, int damaged)
+{
+	struct buf b;
+	unsigned char *bin;
+	size_t i, n = 400 * 1024;
+
+	bin = malloc(n);
+	assert_non_null(bin);
+	for (i = 0; i < n; i++)
+		bin[i] = (unsigned char)(i * 131 + (i >> 9));
+	buf_init(&b, 8 * 1024 * 1024);
+	assert_int_equal(buf_puts(&b, "From: a@members.test\r\nTo: c@chamber.test\r\n"
+	    "Subject: big\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/mixed; boundary=\"zz\"\r\n\r\n"
+	    "--zz\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n会员诉求正文\r\n"
+	    "--zz\r\nContent-Type: application/pdf; name=\"a.pdf\"\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\n"), MD_OK);
+	b64_encode_lines(&b, bin, n);
+	if (damaged)
+		assert_int_equal(buf_puts(&b, "*!*\r\nAAAA==\r\nQUJD\r\n"), MD_OK);
+	assert_int_equal(buf_puts(&b, "--zz\r\nContent-Type: application/octet-stream\r\n"
+	    "Content-Disposition: attachment; filename=\"b.bin\"\r\n"
+	    "Content-Transfer-Encoding: 8bit\r\n\r\n"), MD_OK);
+	for (i = 0; i < n; i += 64)
+		assert_int_equal(buf_puts(&b, "0123456789abcdef0123456789abcdef"
+		    "0123456789abcdef0123456789abc\r\n"), MD_OK);
+	assert_int_equal(buf_puts(&b, "--zz\r\nContent-Type: text/csv; name=\"c.csv\"\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n"), MD_OK);
+	for (i = 0; i < n; i += 64)
+		assert_int_equal(buf_puts(&b, "a=3Db,=E4=BC=9A=E5=91=98,caf=C3=A9,0123456789=\r\n"
+		    "0123456789\r\n"), MD_OK);
+	assert_int_equal(buf_puts(&b, "--zz\r\nContent-Type: image/png; name=\"d.png\"\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\n"), MD_OK);
+	b64_encode_lines(&b, bin, 1000);
+	assert_int_equal(buf_puts(&b, "--zz\r\nContent-Type: application/zip; name=\"e.zip\"\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\n"), MD_OK);
+	b64_encode_lines(&b, bin, n - 1);
+	assert_int_equal(buf_puts(&b, "--zz--\r\n"), MD_OK);
+	free(bin);
+	*len = b.len;
+	return buf_steal(&b);
+}
+
+struct collect {
+	struct buf out;
+	size_t calls;
+};
+
+static enum md_err
+collect_sink(const void *p, size_t n, void *arg)
+{
+	struct collect *c = arg;
+
+	assert_true(n > 0 && n <= SPOOL_STEP);
+	c->calls++;
+	return buf_append(&c->out, p, n);
+}
+
+static void
+assert_same_decoded(const struct message_attachment *want, const struct message_attachment *got)
+{
+	struct collect c;
+
+	memset(&c, 0, sizeof(c));
+	buf_init(&c.out, 64 * 1024 * 1024);
+	assert_int_equal(message_attachment_decode(got, collect_sink, &c), MD_OK);
+	assert_int_equal(c.out.len, want->size);
+	assert_int_equal(got->size, want->size);
+	assert_non_null(want->data);
+	assert_memory_equal(c.out.data, want->data, want->size);
+	buf_free(&c.out);
+}
+
+static struct spool *
+spooled(const char *raw, size_t len, const char **data)
+{
+	struct spool *s = NULL;
+	size_t mlen;
+
+	assert_int_equal(spool_create("/tmp", len, &s), MD_OK);
+	assert_int_equal(spool_write(s, raw, len), MD_OK);
+	assert_int_equal(spool_map(s, data, &mlen), MD_OK);
+	assert_int_equal(mlen, len);
+	return s;
+}
+
+static void
+check_spooled(int damaged)
+{
+	struct message *heap = NULL, *sp = NULL;
+	struct spool *s;
+	const char *data;
+	size_t len, i;
+	char *raw;
+
+	raw = big_message(&len, damaged);
+	assert_int_equal(message_parse(raw, len, NULL, &heap), MD_OK);
+	s = spooled(raw, len, &data);
+	assert_int_equal(message_parse(data, len, NULL, &sp), MD_OK);
+	/* Everything a caller sees is the same... */
+	assert_string_equal(sp->text, heap->text);
+	assert_string_equal(sp->text, "会员诉求正文");
+	assert_int_equal(sp->flags, heap->flags);
+	assert_int_equal(!!(sp->flags & MESSAGE_MALFORMED), damaged);
+	assert_int_equal(sp->n_warnings, heap->n_warnings);
+	for (i = 0; i < sp->n_warnings; i++)
+		assert_string_equal(sp->warnings[i], heap->warnings[i]);
+	assert_int_equal(sp->n_attachments, 5);
+	assert_int_equal(heap->n_attachments, 5);
+	for (i = 0; i < 5; i++) {
+		assert_string_equal(sp->attachments[i].filename, heap->attachments[i].filename);
+		assert_string_equal(sp->attachments[i].content_type,
+		    heap->attachments[i].content_type);
+		assert_null(heap->attachments[i].encoded);
+		assert_same_decoded(&heap->attachments[i], &sp->attachments[i]);
+		assert_same_decoded(&heap->attachments[i], &heap->attachments[i]);
+	}
+	/* ...but the large base64 and 8bit ones were never decoded into memory. */
+	assert_null(sp->attachments[0].data);
+	assert_int_equal(sp->attachments[0].encoding, MESSAGE_ENC_BASE64);
+	assert_null(sp->attachments[1].data);
+	assert_int_equal(sp->attachments[1].encoding, MESSAGE_ENC_IDENTITY);
+	assert_non_null(sp->attachments[2].data);	/* quoted-printable */
+	assert_non_null(sp->attachments[3].data);	/* small */
+	assert_null(sp->attachments[4].data);
+	assert_int_equal(sp->attachments[4].size, 400 * 1024 - 1);
+	message_free(sp);
+	message_free(heap);
+	spool_free(s);
+	free(raw);
+}
+
+static void
+test_spooled_attachments_deferred(void **state)
+{
+	(void)state;
+	check_spooled(0);
+	check_spooled(1);
+}
+
+static void
+test_spooled_attachment_over_limit(void **state)
+{
+	struct message_limits lim;
+	struct message *heap = NULL, *sp = NULL;
+	struct collect c;
+	struct spool *s;
+	const char *data;
+	size_t len, i;
+	char *raw;
+
+	(void)state;
+	message_limits_default(&lim);
+	lim.max_attachment_size = 300 * 1024;
+	raw = big_message(&len, 0);
+	assert_int_equal(message_parse(raw, len, &lim, &heap), MD_OK);
+	s = spooled(raw, len, &data);
+	assert_int_equal(message_parse(data, len, &lim, &sp), MD_OK);
+	assert_int_equal(sp->n_warnings, heap->n_warnings);
+	for (i = 0; i < sp->n_warnings; i++)
+		assert_string_equal(sp->warnings[i], heap->warnings[i]);
+	assert_true(sp->flags & MESSAGE_TRUNCATED);
+	assert_int_equal(sp->attachments[0].size, 400 * 1024);
+	assert_null(sp->attachments[0].data);
+	assert_null(sp->attachments[0].encoded);
+	memset(&c, 0, sizeof(c));
+	buf_init(&c.out, 16);
+	assert_int_equal(message_attachment_decode(&sp->attachments[0], collect_sink, &c),
+	    MD_ERR_STATE);
+	assert_int_equal(c.calls, 0);
+	message_free(sp);
+	message_free(heap);
+	spool_free(s);
+	free(raw);
+}
+
 int
 main(void)
 {
@@ -530,6 +744,8 @@ main(void)
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_inspect_json),
 		cmocka_unit_test(test_cli_inspect),
+		cmocka_unit_test(test_spooled_attachments_deferred),
+		cmocka_unit_test(test_spooled_attachment_over_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
