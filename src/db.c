@@ -216,11 +216,25 @@ static const char migration_4[] =
 	"CREATE INDEX cases_requester_recent ON cases(requester_email, submitted_at);"
 	"CREATE INDEX outbox_rcpt_sent ON outbox(rcpt, status, sent_at);";
 
+/*
+ * Migration 5: the raw bytes of large messages (1 MiB and more, see
+ * msgstore.c) in a table of their own, messages.raw left empty for them.
+ * SQLite writes a zeroblob() without materialising it only when it is the
+ * last value of its row; raw sits in the middle of a messages row, so a
+ * 25 MB message cost 50 MB of memory to insert. Here raw is the row's last
+ * column for good, and is written in steps with sqlite3_blob_write().
+ */
+static const char migration_5[] =
+	"CREATE TABLE message_raw ("
+	" message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,"
+	" raw BLOB NOT NULL);";
+
 static const char *const migrations[] = {
 	migration_1,
 	migration_2,
 	migration_3,
 	migration_4,
+	migration_5,
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

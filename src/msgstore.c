@@ -3,6 +3,7 @@
  * are separate lookups rather than one clever query so that intake can log
  * which rule recognised a message.
  */
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,16 +14,29 @@
 #include "db.h"
 #include "dbstmt.h"
 #include "msgstore.h"
+#include "spool.h"
 
 enum md_err
 msgstore_sha256_hex(const void *raw, size_t len, char *out)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char digest[32];
-	size_t i;
+	gnutls_hash_hd_t h;
+	const char *p = raw;
+	size_t i, off, n;
 
-	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, raw, len, digest) < 0)
+	if (gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0)
 		return MD_ERR_NOMEM;
+	/* In steps, so that a spooled message is not resident all at once. */
+	for (off = 0; off < len; off += n) {
+		n = len - off < SPOOL_STEP ? len - off : SPOOL_STEP;
+		if (gnutls_hash(h, p + off, n) < 0) {
+			gnutls_hash_deinit(h, NULL);
+			return MD_ERR_NOMEM;
+		}
+		spool_release(p + off, n);
+	}
+	gnutls_hash_deinit(h, digest);
 	for (i = 0; i < sizeof(digest); i++) {
 		out[2 * i] = hex[digest[i] >> 4];
 		out[2 * i + 1] = hex[digest[i] & 0xf];
@@ -89,6 +103,96 @@ msgstore_find_sha256(struct db *db, const char *sha256_hex, int64_t *id)
 	return find_id(db, st, id);
 }
 
+/*
+ * Large values are inserted as zeroblob() and written in steps: bound
+ * whole, SQLite would build the whole record in memory first.
+ */
+#define MSGSTORE_STREAM_MIN	SPOOL_STEP
+
+struct blob_sink {
+	sqlite3_blob *blob;
+	size_t off;
+	int rc;
+};
+
+static enum md_err
+blob_sink_write(const void *p, size_t n, void *arg)
+{
+	struct blob_sink *b = arg;
+
+	if (n > (size_t)INT_MAX || b->off > (size_t)INT_MAX - n) {
+		b->rc = SQLITE_TOOBIG;
+		return MD_ERR_LIMIT;
+	}
+	b->rc = sqlite3_blob_write(b->blob, p, (int)n, (int)b->off);
+	if (b->rc != SQLITE_OK)
+		return MD_ERR_DB;
+	b->off += n;
+	return MD_OK;
+}
+
+/* Fill column col of row in table (inserted as a zeroblob) through write. */
+static enum md_err
+blob_fill(struct db *db, const char *table, const char *col, int64_t row,
+    enum md_err (*write)(struct blob_sink *, const void *), const void *arg)
+{
+	struct blob_sink b;
+	enum md_err err;
+	int rc;
+
+	memset(&b, 0, sizeof(b));
+	rc = sqlite3_blob_open(db_handle(db), "main", table, col, row, 1, &b.blob);
+	if (rc != SQLITE_OK) {
+		sqlite3_blob_close(b.blob);
+		return db_status(db, rc);
+	}
+	err = write(&b, arg);
+	rc = sqlite3_blob_close(b.blob);
+	if (err == MD_ERR_DB || (err == MD_OK && rc != SQLITE_OK))
+		return db_status(db, b.rc != SQLITE_OK ? b.rc : rc);
+	return err;
+}
+
+static enum md_err
+write_raw(struct blob_sink *b, const void *arg)
+{
+	const struct msgstore_new *in = arg;
+	enum md_err err = MD_OK;
+	size_t off, n;
+
+	for (off = 0; off < in->raw_len && err == MD_OK; off += n) {
+		n = in->raw_len - off < SPOOL_STEP ? in->raw_len - off : SPOOL_STEP;
+		err = blob_sink_write(in->raw + off, n, b);
+		spool_release(in->raw + off, n);
+	}
+	return err;
+}
+
+/* The raw bytes of a large message, in message_raw (db.c, migration 5). */
+static enum md_err
+insert_large_raw(struct db *db, int64_t msg_id, const struct msgstore_new *in)
+{
+	sqlite3_stmt *st;
+	enum md_err err;
+
+	err = db_prepare(db, "INSERT INTO message_raw (message_id, raw) VALUES (?, ?)", &st);
+	if (err)
+		return err;
+	sqlite3_bind_int64(st, 1, msg_id);
+	sqlite3_bind_zeroblob64(st, 2, in->raw_len);
+	err = db_status(db, sqlite3_step(st));
+	sqlite3_finalize(st);
+	if (err)
+		return err;
+	return blob_fill(db, "message_raw", "raw", msg_id, write_raw, in);
+}
+
+static enum md_err
+write_attachment(struct blob_sink *b, const void *arg)
+{
+	return message_attachment_decode(arg, blob_sink_write, b);
+}
+
 static enum md_err
 insert_attachments(struct db *db, int64_t msg_id, const struct message *msg)
 {
@@ -109,11 +213,16 @@ insert_attachments(struct db *db, int64_t msg_id, const struct message *msg)
 		sqlite3_bind_text(st, 3, a->content_type ? a->content_type :
 		    "application/octet-stream", -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 4, (sqlite3_int64)a->size);
-		if (a->data)
+		if (a->data && a->size < MSGSTORE_STREAM_MIN)
 			sqlite3_bind_blob64(st, 5, a->data, a->size, SQLITE_STATIC);
+		else if (a->data || a->encoded)
+			sqlite3_bind_zeroblob64(st, 5, a->size);
 		else
 			sqlite3_bind_null(st, 5);
 		err = db_status(db, sqlite3_step(st));
+		if (err == MD_OK && (a->encoded || (a->data && a->size >= MSGSTORE_STREAM_MIN)))
+			err = blob_fill(db, "attachments", "data",
+			    sqlite3_last_insert_rowid(db_handle(db)), write_attachment, a);
 	}
 	db_release(db, st);
 	return err;
@@ -149,9 +258,12 @@ insert_message(struct db *db, const struct msgstore_new *in, int64_t *id)
 	}
 	dbstmt_bind_text(st, 5, m ? m->message_id : NULL);
 	sqlite3_bind_text(st, 6, sha, -1, SQLITE_STATIC);
-	/* A zero-length blob must still be a blob, not NULL. */
-	sqlite3_bind_blob64(st, 7, in->raw_len ? (const void *)in->raw : "", in->raw_len,
-	    SQLITE_STATIC);
+	/* A zero-length blob must still be a blob, not NULL. A large one goes to message_raw. */
+	if (in->raw_len < MSGSTORE_STREAM_MIN)
+		sqlite3_bind_blob64(st, 7, in->raw_len ? (const void *)in->raw : "", in->raw_len,
+		    SQLITE_STATIC);
+	else
+		sqlite3_bind_blob64(st, 7, "", 0, SQLITE_STATIC);
 	sqlite3_bind_text(st, 8, m && m->subject ? m->subject : "", -1, SQLITE_STATIC);
 	dbstmt_bind_text(st, 9, m ? m->from_addr : NULL);
 	sqlite3_bind_text(st, 10, m && m->from_name ? m->from_name : "", -1, SQLITE_STATIC);
@@ -171,6 +283,11 @@ insert_message(struct db *db, const struct msgstore_new *in, int64_t *id)
 	if (err)
 		return err;
 	msg_id = sqlite3_last_insert_rowid(db_handle(db));
+	if (in->raw_len >= MSGSTORE_STREAM_MIN) {
+		err = insert_large_raw(db, msg_id, in);
+		if (err)
+			return err;
+	}
 	if (m && m->n_attachments) {
 		err = insert_attachments(db, msg_id, m);
 		if (err)
@@ -229,7 +346,8 @@ msgstore_get_raw(struct db *db, int64_t id, char **raw, size_t *len)
 
 	*raw = NULL;
 	*len = 0;
-	err = db_prepare_cached(db, "SELECT raw FROM messages WHERE id = ?", &st);
+	err = db_prepare_cached(db, "SELECT coalesce(r.raw, m.raw) FROM messages m"
+	    " LEFT JOIN message_raw r ON r.message_id = m.id WHERE m.id = ?", &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, id);

@@ -50,7 +50,10 @@ struct msgstore_new {
 
 /*
  * Record a message, its parsed fields and its attachments (those whose
- * data the parser kept; others keep name and size only). Runs inside the
+ * data the parser kept or deferred, see message.h; others keep name and
+ * size only). Raw bytes and attachments of 1 MiB and more are written in
+ * steps (sqlite3_blob_write), so that SQLite never holds them whole; a
+ * deferred attachment is decoded from raw, which must still be valid. Runs inside the
  * caller's transaction when there is one, else in its own. *id (may be NULL)
  * receives the new row id. MD_ERR_EXISTS when the mailbox/UIDVALIDITY/UID is
  * already recorded; MD_ERR_INPUT without raw bytes; database errors as

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "message.h"
 #include "msgstore.h"
+#include "spool.h"
 #include "testenv.h"
 
 static void
@@ -205,6 +206,90 @@ test_mailbox_state(void **state)
 	assert_int_equal(testdb_int(f->db, "SELECT count(*) FROM mailbox_state"), 1);
 }
 
+/* Large raw bytes and attachments are written in steps and read back whole. */
+static void
+test_large_message_streamed(void **state)
+{
+	struct testdb *f = *state;
+	size_t n = 2 * SPOOL_STEP + 777, i, enc_len = 3 * SPOOL_STEP / 2;
+	char *raw, *enc, *back, hex[MSGSTORE_SHA256_HEX], want[MSGSTORE_SHA256_HEX];
+	unsigned char *bin;
+	struct message_attachment att[2];
+	struct message msg = { .subject = "大附件", .text = "", .attachments = att,
+	    .n_attachments = 2 };
+	struct msgstore_new in = { .mailbox = "INBOX", .uidvalidity = 1, .uid = 9,
+	    .msg = &msg, .received_at = 1767225700 };
+	sqlite3_stmt *st;
+	int64_t id = 0, small = 0;
+	size_t len;
+
+	raw = malloc(n);
+	enc = malloc(enc_len);
+	bin = malloc(enc_len);
+	assert_true(raw && enc && bin);
+	for (i = 0; i < n; i++)
+		raw[i] = (char)(i * 13 + (i >> 12));
+	/* "QUJD" decodes to "ABC": a deferred base64 attachment of 3/4 its length. */
+	for (i = 0; i < enc_len; i++)
+		enc[i] = "QUJD"[i % 4];
+	for (i = 0; i < enc_len / 4 * 3; i++)
+		bin[i] = (unsigned char)"ABC"[i % 3];
+	memset(att, 0, sizeof(att));
+	att[0].filename = "合同.pdf";
+	att[0].content_type = "application/pdf";
+	att[0].size = enc_len / 4 * 3;
+	att[0].encoded = enc;
+	att[0].encoded_len = enc_len;
+	att[0].encoding = MESSAGE_ENC_BASE64;
+	/* Kept in memory but large: written in steps too. */
+	att[1].filename = "b.bin";
+	att[1].content_type = "application/octet-stream";
+	att[1].size = enc_len;
+	att[1].data = (unsigned char *)enc;
+	in.raw = raw;
+	in.raw_len = n;
+	assert_int_equal(msgstore_insert(f->db, &in, &id), MD_OK);
+	assert_false(db_in_transaction(f->db));
+
+	assert_int_equal(msgstore_get_raw(f->db, id, &back, &len), MD_OK);
+	assert_int_equal(len, n);
+	assert_memory_equal(back, raw, n);
+	free(back);
+	/* messages.raw stays small; the bytes are in message_raw. */
+	assert_int_equal(testdb_int(f->db, "SELECT length(raw) FROM messages"), 0);
+	assert_int_equal(testdb_int(f->db, "SELECT length(raw) FROM message_raw"), (long long)n);
+	assert_int_equal(msgstore_sha256_hex(raw, n, hex), MD_OK);
+	assert_int_equal(msgstore_find_sha256(f->db, hex, NULL), MD_OK);
+
+	assert_int_equal(db_prepare(f->db, "SELECT data FROM attachments ORDER BY id", &st), MD_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_bytes(st, 0), (int)att[0].size);
+	assert_memory_equal(sqlite3_column_blob(st, 0), bin, att[0].size);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_bytes(st, 0), (int)enc_len);
+	assert_memory_equal(sqlite3_column_blob(st, 0), enc, enc_len);
+	sqlite3_finalize(st);
+
+	/* A small message next to it stays in messages.raw. */
+	in.uid = 10;
+	in.raw_len = 100;
+	in.msg = NULL;
+	assert_int_equal(msgstore_insert(f->db, &in, &small), MD_OK);
+	assert_int_equal(msgstore_get_raw(f->db, small, &back, &len), MD_OK);
+	assert_int_equal(len, 100);
+	assert_memory_equal(back, raw, 100);
+	free(back);
+	assert_int_equal(testdb_int(f->db, "SELECT count(*) FROM message_raw"), 1);
+
+	/* Streaming and one-shot hashing agree. */
+	assert_int_equal(msgstore_sha256_hex(raw, 100, want), MD_OK);
+	assert_int_equal(msgstore_find_sha256(f->db, want, &id), MD_OK);
+	assert_int_equal(id, small);
+	free(raw);
+	free(enc);
+	free(bin);
+}
+
 int
 main(void)
 {
@@ -216,6 +301,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_set_case, testdb_state_setup, testdb_state_teardown),
 		cmocka_unit_test_setup_teardown(test_thread_root, testdb_state_setup, testdb_state_teardown),
 		cmocka_unit_test_setup_teardown(test_mailbox_state, testdb_state_setup, testdb_state_teardown),
+		cmocka_unit_test_setup_teardown(test_large_message_streamed, testdb_state_setup,
+		    testdb_state_teardown),
 	};
 
 	log_init("test_msgstore", 1, LOG_LEVEL_ERROR);
