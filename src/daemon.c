@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -347,6 +348,24 @@ note_uidvalidity(struct daemon *d, const char *mailbox, uint32_t uidvalidity)
 	    (unsigned long)uidvalidity);
 }
 
+/*
+ * Large messages are spooled next to the database: on its disk, never on a
+ * tmpfs whose pages would count against the daemon's memory.
+ */
+static void
+spool_dir_of(const char *database, char *dir, size_t len)
+{
+	const char *slash = strrchr(database, '/');
+	size_t n = slash ? (size_t)(slash - database) : 0;
+
+	if (slash == database)
+		n = 1;
+	if (slash == NULL || n >= len)
+		snprintf(dir, len, ".");
+	else
+		snprintf(dir, len, "%.*s", (int)n, database);
+}
+
 /* Take in every pending message; each is marked only after its commit. */
 static enum md_err
 take_in(struct daemon *d, const volatile sig_atomic_t *stop)
@@ -359,6 +378,7 @@ take_in(struct daemon *d, const volatile sig_atomic_t *stop)
 	uint32_t *uids = NULL;
 	size_t n = 0, off, chunk;
 	enum md_err err, merr;
+	char spool_dir[4096];
 
 	err = imap_ensure(d);
 	if (err)
@@ -386,6 +406,8 @@ take_in(struct daemon *d, const volatile sig_atomic_t *stop)
 	memset(&lim, 0, sizeof(lim));
 	lim.chunk = chunk;
 	lim.max_message_size = cfg->limits.max_message_size;
+	spool_dir_of(cfg->database, spool_dir, sizeof(spool_dir));
+	lim.spool_dir = spool_dir;
 	h.message = on_message;
 	h.oversize = on_oversize;
 	h.arg = &fc;
