@@ -8,6 +8,9 @@
 # Baseline in the same command: the daemon's peak on an empty mailbox
 # (start-up: libraries, rules, model, calendars). SMTP points at a closed
 # port (the acknowledgement stays queued). Target: under 32 MiB.
+# BENCH_COMPARE=DIR: the same runs with DIR's programs in the same command;
+# every run checks the stored raw message, attachment and SHA-256
+# (memory_check.py).
 # BENCH_WRAP: a profiler in front of the daemon for the big message, e.g.
 # "valgrind --tool=massif --massif-out-file=/tmp/massif.out".
 set -u
@@ -56,31 +59,52 @@ peak()
 	sed -n 's/.*Maximum resident set size (kbytes): //p' "$1"
 }
 
-: > "$BENCH_WORK/results"
+# BENCH_COMPARE=DIR: the same runs with DIR's programs (before/after a
+# change), alternating with the main build in every run.
+BUILDS="$BENCH_BUILDDIR${BENCH_COMPARE:+ $BENCH_COMPARE}"
 for run in $(seq 1 "$RUNS"); do
-	R="$BENCH_WORK/run$run"
+for build in $BUILDS; do
+	tag=$(basename "$build")
+	# Each build makes its own database: a newer schema is refused by older code.
+	MEMBERDESK="$build/memberdesk"
+	R="$BENCH_WORK/run$run-$tag"
 	mkdir -p "$R"
 	bench_config "$R/conf" "$R/memberdesk.db" "$MS_IMAP_PORT" "$(bench_free_port)"
 	bench_init_db "$R/conf" "$BENCH_WORK/members.csv"
 	# Empty mailbox first: the start-up peak.
 	"$PYTHON" "$BENCH_HERE/imaptool.py" move "$MS_IMAP_PORT" chamber INBOX Hold >/dev/null
-	/usr/bin/time -v -o "$R/time0" "$MEMBERDESKD" -f -c "$R/conf" --once 2>/dev/null
+	/usr/bin/time -v -o "$R/time0" "$build/memberdeskd" -f -c "$R/conf" --once 2>/dev/null
 	"$PYTHON" "$BENCH_HERE/imaptool.py" move "$MS_IMAP_PORT" chamber Hold INBOX >/dev/null
 	t0=$(date +%s.%N)
-	/usr/bin/time -v -o "$R/time" ${BENCH_WRAP:-} "$MEMBERDESKD" -f -v -c "$R/conf" --once 2>"$R/log"
+	/usr/bin/time -v -o "$R/time" ${BENCH_WRAP:-} "$build/memberdeskd" -f -v -c "$R/conf" --once 2>"$R/log"
 	t1=$(date +%s.%N)
-	outcome=$(sqlite3 "$R/memberdesk.db" "SELECT (SELECT count(*) FROM cases) || ' case, ' ||
-	    (SELECT count(*) FROM attachments) || ' attachment of ' ||
-	    (SELECT coalesce(max(size), 0) FROM attachments) || ' bytes, raw ' ||
-	    (SELECT max(length(raw)) FROM messages) || ' bytes'")
-	printf 'run %d: start-up peak %d KiB; 25 MB message peak %d KiB in %.2f s; %s\n' "$run" \
-	    "$(peak "$R/time0")" "$(peak "$R/time")" "$(echo "$t1 - $t0" | bc -l)" "$outcome"
-	echo "$(peak "$R/time0") $(peak "$R/time")" >> "$BENCH_WORK/results"
+	cpu=$(sed -n -e 's/.*User time (seconds): //p' -e 's/.*System time (seconds): //p' "$R/time" |
+	    paste -sd+ | bc -l)
+	outcome=$("$PYTHON" "$BENCH_HERE/memory_check.py" "$R/memberdesk.db" "$BENCH_WORK/big" 2>&1)
+	printf '[%s] run %d: start-up peak %d KiB; 25 MB message peak %d KiB in %.2f s (CPU %.2f s); %s\n' \
+	    "$tag" "$run" "$(peak "$R/time0")" "$(peak "$R/time")" "$(echo "$t1 - $t0" | bc -l)" \
+	    "$cpu" "$outcome"
+	echo "$(peak "$R/time0") $(peak "$R/time") $(echo "$t1 - $t0" | bc -l) $cpu" \
+	    >> "$BENCH_WORK/results.$tag"
 	"$PYTHON" "$BENCH_HERE/imaptool.py" move "$MS_IMAP_PORT" chamber Processed INBOX >/dev/null
+done
 done
 echo
 echo "== medians over $RUNS runs"
-printf 'start-up (empty mailbox):  %.1f MiB\n' \
-    "$(awk '{ print $1 }' "$BENCH_WORK/results" | bench_median | awk '{ print $1 / 1024 }')"
-printf '25 MB message:             %.1f MiB (target < 32)\n' \
-    "$(awk '{ print $2 }' "$BENCH_WORK/results" | bench_median | awk '{ print $1 / 1024 }')"
+base=""
+for build in $BUILDS; do
+	tag=$(basename "$build")
+	f="$BENCH_WORK/results.$tag"
+	s0=$(awk '{ print $1 }' "$f" | bench_median)
+	s1=$(awk '{ print $2 }' "$f" | bench_median)
+	printf '[%s] start-up (empty mailbox): %.1f MiB; 25 MB message: %.1f MiB (target < 32), %.2f s, CPU %.2f s' \
+	    "$tag" "$(echo "$s0 / 1024" | bc -l)" "$(echo "$s1 / 1024" | bc -l)" \
+	    "$(awk '{ print $3 }' "$f" | bench_median)" "$(awk '{ print $4 }' "$f" | bench_median)"
+	if [ -n "$base" ]; then
+		printf '; peak ratio %s/%s: %.2f' "$first" "$tag" "$(echo "$base / $s1" | bc -l)"
+	else
+		base=$s1
+		first=$tag
+	fi
+	echo
+done
