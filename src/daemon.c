@@ -276,20 +276,85 @@ imap_ensure(struct daemon *d)
 	return MD_OK;
 }
 
+/*
+ * Messages are taken in in batches (db_batch_begin()): one commit, one
+ * fsync, for a fetch chunk instead of one per message. A message counts
+ * as taken in, is logged and may be marked on the server only once its
+ * batch has committed. A batch is also committed early once it holds
+ * FETCH_BATCH_BYTES of mail, so that a chunk of large messages does not
+ * grow one transaction (and the WAL) without bound.
+ */
+#define FETCH_BATCH_BYTES (8u * 1024 * 1024)
+
+struct fetch_pending {
+	uint32_t uid;
+	struct intake_result res;
+};
+
 struct fetch_ctx {
 	struct daemon *d;
 	struct intake_source src;
+	struct fetch_pending *pending; /* taken in by the open batch, not yet committed */
+	size_t n_pending;
+	size_t batch_bytes;
 	uint32_t *done;          /* UIDs committed and waiting to be marked */
 	size_t n_done;
 	size_t counts[INTAKE_FOLLOWUP + 1]; /* indexed by every intake outcome */
 	const volatile sig_atomic_t *stop;
 };
 
+/*
+ * Commit the open batch; only then are its messages counted, logged and
+ * queued for marking. On failure none of them is: they stay unmarked on
+ * the server and are fetched again.
+ */
 static enum md_err
-fetch_record(struct fetch_ctx *fc, uint32_t uid, const struct intake_result *res)
+fetch_commit(struct fetch_ctx *fc)
 {
-	fc->done[fc->n_done++] = uid;
-	fc->counts[res->outcome]++;
+	struct fetch_pending *p;
+	enum md_err err;
+	size_t i;
+
+	if (!db_in_batch(fc->d->db))
+		return MD_OK;
+	err = db_batch_commit(fc->d->db);
+	if (err)
+		log_warnx("%zu message(s) not taken in, to be fetched again: %s%s%s",
+		    fc->n_pending, md_strerror(err), db_errmsg(fc->d->db)[0] ? ": " : "",
+		    db_errmsg(fc->d->db));
+	for (i = 0; i < fc->n_pending && err == MD_OK; i++) {
+		p = &fc->pending[i];
+		fc->done[fc->n_done++] = p->uid;
+		fc->counts[p->res.outcome]++;
+		if (p->res.note[0] && p->res.note_is_warning)
+			log_warnx("%s", p->res.note);
+		else if (p->res.note[0])
+			log_info("%s", p->res.note);
+	}
+	fc->n_pending = 0;
+	fc->batch_bytes = 0;
+	return err;
+}
+
+static enum md_err
+fetch_open(struct fetch_ctx *fc)
+{
+	if (db_in_batch(fc->d->db))
+		return MD_OK;
+	return db_batch_begin(fc->d->db);
+}
+
+static enum md_err
+fetch_record(struct fetch_ctx *fc, uint32_t uid, size_t bytes,
+    const struct intake_result *res)
+{
+	struct fetch_pending *p = &fc->pending[fc->n_pending++];
+
+	p->uid = uid;
+	p->res = *res;
+	fc->batch_bytes += bytes;
+	if (fc->batch_bytes >= FETCH_BATCH_BYTES)
+		return fetch_commit(fc);
 	return MD_OK;
 }
 
@@ -303,11 +368,14 @@ on_message(uint32_t uid, const char *raw, size_t len, void *arg)
 
 	if (fc->stop && *fc->stop)
 		return MD_ERR_STATE;
+	err = fetch_open(fc);
+	if (err)
+		return err;
 	fc->src.uid = uid;
 	err = intake_message(&env, &fc->src, raw, len, md_now(), &res);
 	if (err)
 		return err;
-	return fetch_record(fc, uid, &res);
+	return fetch_record(fc, uid, len, &res);
 }
 
 static enum md_err
@@ -318,11 +386,14 @@ on_oversize(uint32_t uid, size_t size, const char *head, size_t headlen, void *a
 	struct intake_result res;
 	enum md_err err;
 
+	err = fetch_open(fc);
+	if (err)
+		return err;
 	fc->src.uid = uid;
 	err = intake_oversize(&env, &fc->src, size, head, headlen, md_now(), &res);
 	if (err)
 		return err;
-	return fetch_record(fc, uid, &res);
+	return fetch_record(fc, uid, headlen, &res);
 }
 
 /*
@@ -366,7 +437,7 @@ spool_dir_of(const char *database, char *dir, size_t len)
 		snprintf(dir, len, "%.*s", (int)n, database);
 }
 
-/* Take in every pending message; each is marked only after its commit. */
+/* Take in every pending message; each is marked only after its batch committed. */
 static enum md_err
 take_in(struct daemon *d, const volatile sig_atomic_t *stop)
 {
@@ -399,7 +470,10 @@ take_in(struct daemon *d, const volatile sig_atomic_t *stop)
 	fc.stop = stop;
 	chunk = cfg->imap_fetch_chunk > 0 ? (size_t)cfg->imap_fetch_chunk : 100;
 	fc.done = calloc(chunk, sizeof(*fc.done));
-	if (n && fc.done == NULL) {
+	fc.pending = calloc(chunk, sizeof(*fc.pending));
+	if (n && (fc.done == NULL || fc.pending == NULL)) {
+		free(fc.done);
+		free(fc.pending);
 		free(uids);
 		return MD_ERR_NOMEM;
 	}
@@ -419,7 +493,13 @@ take_in(struct daemon *d, const volatile sig_atomic_t *stop)
 			break;
 		fc.n_done = 0;
 		err = imap_fetch(d->imap, uids + off, len, &lim, &h);
-		/* Whatever was committed is marked, also when the chunk stopped early. */
+		/*
+		 * A message that failed rolled back alone: what the chunk took in
+		 * before is committed and marked, also when the chunk stopped early.
+		 */
+		merr = fetch_commit(&fc);
+		if (merr && err == MD_OK)
+			err = merr;
 		if (fc.n_done) {
 			merr = imap_mark_processed(d->imap, fc.done, fc.n_done,
 			    cfg->imap_processed_folder);
@@ -437,6 +517,7 @@ take_in(struct daemon *d, const volatile sig_atomic_t *stop)
 		    fc.counts[INTAKE_NEW_CASE], fc.counts[INTAKE_AUTOMATIC],
 		    fc.counts[INTAKE_DUPLICATE], fc.counts[INTAKE_ALREADY],
 		    fc.counts[INTAKE_UNFILED], fc.counts[INTAKE_OVERSIZE]);
+	free(fc.pending);
 	free(fc.done);
 	free(uids);
 	return err;

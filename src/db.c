@@ -36,6 +36,9 @@ struct db {
 	sqlite3 *h;
 	struct db_cached cache[DB_STMT_CACHE_MAX];
 	int ncached;
+	int batch;         /* db_batch_begin(): db_begin() opens a savepoint */
+	int item;          /* the savepoint of one db_begin() inside the batch is open */
+	int batch_lost;    /* SQLite rolled the whole batch back by itself */
 	char errmsg[512];
 };
 
@@ -451,10 +454,41 @@ db_in_transaction(struct db *db)
 	return !sqlite3_get_autocommit(db->h);
 }
 
+/*
+ * Inside a batch, SQLite can still end the whole transaction by itself
+ * (SQLITE_FULL, some I/O errors): remember it, so that the batch is not
+ * reported committed and what it held is not treated as durable.
+ */
+static int
+batch_alive(struct db *db)
+{
+	if (!db->batch_lost && !db_in_transaction(db))
+		db->batch_lost = 1;
+	return !db->batch_lost;
+}
+
+static enum md_err
+batch_lost_error(struct db *db)
+{
+	snprintf(db->errmsg, sizeof(db->errmsg),
+	    "the batch transaction was rolled back by SQLite");
+	return MD_ERR_DB;
+}
+
 enum md_err
 db_begin(struct db *db)
 {
-	if (db_in_transaction(db)) {
+	enum md_err err;
+
+	if (db->batch && !db->item) {
+		if (!batch_alive(db))
+			return batch_lost_error(db);
+		err = db_exec(db, "SAVEPOINT md_batch_item");
+		if (err == MD_OK)
+			db->item = 1;
+		return err;
+	}
+	if (db->batch || db_in_transaction(db)) {
 		snprintf(db->errmsg, sizeof(db->errmsg), "a transaction is already open");
 		return MD_ERR_STATE;
 	}
@@ -464,6 +498,16 @@ db_begin(struct db *db)
 enum md_err
 db_commit(struct db *db)
 {
+	if (db->batch) {
+		if (!db->item) {
+			snprintf(db->errmsg, sizeof(db->errmsg), "no transaction is open");
+			return MD_ERR_STATE;
+		}
+		db->item = 0;
+		if (!batch_alive(db))
+			return batch_lost_error(db);
+		return db_exec(db, "RELEASE md_batch_item");
+	}
 	if (!db_in_transaction(db)) {
 		snprintf(db->errmsg, sizeof(db->errmsg), "no transaction is open");
 		return MD_ERR_STATE;
@@ -476,11 +520,81 @@ db_rollback(struct db *db)
 {
 	enum md_err err;
 
+	if (db->batch) {
+		/* Without an item open the caller has nothing of its own to undo. */
+		if (!db->item)
+			return MD_OK;
+		db->item = 0;
+		if (!batch_alive(db))
+			return MD_OK;
+		err = db_exec(db, "ROLLBACK TO md_batch_item; RELEASE md_batch_item");
+		if (err)
+			db->batch_lost = 1;
+		return err == MD_OK ? MD_OK : MD_ERR_DB;
+	}
 	/* SQLite may already have rolled back by itself (e.g. after SQLITE_FULL). */
 	if (!db_in_transaction(db))
 		return MD_OK;
 	err = db_exec(db, "ROLLBACK");
 	return err == MD_OK ? MD_OK : MD_ERR_DB;
+}
+
+enum md_err
+db_batch_begin(struct db *db)
+{
+	enum md_err err;
+
+	if (db->batch || db_in_transaction(db)) {
+		snprintf(db->errmsg, sizeof(db->errmsg), "a transaction is already open");
+		return MD_ERR_STATE;
+	}
+	err = db_exec(db, "BEGIN IMMEDIATE");
+	if (err)
+		return err;
+	db->batch = 1;
+	db->item = 0;
+	db->batch_lost = 0;
+	return MD_OK;
+}
+
+enum md_err
+db_batch_commit(struct db *db)
+{
+	enum md_err err;
+
+	if (!db->batch) {
+		snprintf(db->errmsg, sizeof(db->errmsg), "no batch is open");
+		return MD_ERR_STATE;
+	}
+	if (db->item) {
+		/* An item left open is a caller's bug: keep none of the batch. */
+		db_batch_rollback(db);
+		snprintf(db->errmsg, sizeof(db->errmsg), "a transaction inside the batch is open");
+		return MD_ERR_STATE;
+	}
+	db->batch = 0;
+	if (!batch_alive(db)) {
+		db_rollback(db);
+		return batch_lost_error(db);
+	}
+	err = db_exec(db, "COMMIT");
+	if (err)
+		db_rollback(db);
+	return err;
+}
+
+void
+db_batch_rollback(struct db *db)
+{
+	db->batch = 0;
+	db->item = 0;
+	db_rollback(db);
+}
+
+int
+db_in_batch(struct db *db)
+{
+	return db->batch;
 }
 
 static enum md_err
@@ -670,6 +784,8 @@ db_close(struct db *db)
 		return;
 	if (db->h) {
 		clear_cache(db);
+		db->batch = 0;
+		db->item = 0;
 		db_rollback(db);
 		sqlite3_close_v2(db->h);
 	}

@@ -50,6 +50,30 @@ enum md_err db_begin(struct db *db);
 enum md_err db_commit(struct db *db);
 /* ROLLBACK; harmless without a transaction. Returns MD_OK or MD_ERR_DB. */
 enum md_err db_rollback(struct db *db);
+/*
+ * A batch: one transaction (BEGIN IMMEDIATE) around many units of work,
+ * so that they share one commit (one fsync) instead of one each. Inside
+ * it, db_begin() / db_commit() / db_rollback() keep their meaning for the
+ * caller but work on a savepoint: a unit that fails rolls back alone, and
+ * one that "committed" is durable only once db_batch_commit() returned
+ * MD_OK. Code that counts or reports work as done must wait for that.
+ *
+ * db_batch_begin(): MD_ERR_STATE when a transaction or batch is open;
+ * otherwise like db_begin().
+ * db_batch_commit(): MD_OK when everything released inside the batch is
+ * committed. MD_ERR_STATE without a batch, or with a unit still open (the
+ * whole batch is then rolled back); MD_ERR_DB when SQLite had rolled the
+ * whole batch back by itself (e.g. after SQLITE_FULL); COMMIT's errors
+ * (MD_ERR_TEMP, MD_ERR_IO, MD_ERR_DB), after which the batch is rolled
+ * back. In every error case nothing of the batch is kept.
+ * db_batch_rollback(): drop the whole batch; harmless without one.
+ * db_in_batch(): nonzero while a batch is open.
+ */
+enum md_err db_batch_begin(struct db *db);
+enum md_err db_batch_commit(struct db *db);
+void db_batch_rollback(struct db *db);
+int db_in_batch(struct db *db);
+
 /* Nonzero while a transaction is open on this connection. */
 int db_in_transaction(struct db *db);
 

@@ -337,7 +337,8 @@ route(const struct intake_env *env, const struct message *msg,
 		res->case_id = fr.case_id;
 		if (fr.case_id)
 			snprintf(res->case_number, sizeof(res->case_number), "%s", th.case_number);
-		log_info("message %lld from %s: %s%s%s (%s)", (long long)res->message_row,
+		snprintf(res->note, sizeof(res->note), "message %lld from %s: %s%s%s (%s)",
+		    (long long)res->message_row,
 		    log_escape(esc, sizeof(esc), msg->from_addr), followup_outcome_name(fr.outcome),
 		    th.case_number[0] ? " on " : "", th.case_number,
 		    th.via != THREAD_VIA_NONE ? thread_via_name(th.via) : "no case");
@@ -412,7 +413,8 @@ intake_message(const struct intake_env *env, const struct intake_source *src,
 	}
 	if (verdict.is_automatic) {
 		res->outcome = INTAKE_AUTOMATIC;
-		log_info("uid %u: automatic mail (%s): %s", src->uid, verdict.kind, verdict.reason);
+		snprintf(res->note, sizeof(res->note), "uid %u: automatic mail (%s): %s", src->uid,
+		    verdict.kind, verdict.reason);
 		/* A bounce is linked to the notice it reports on (hygiene). */
 		err = bounce_handle(env->cfg, env->db, &verdict, msg, raw, len, res->message_row,
 		    now, NULL);
@@ -434,7 +436,8 @@ commit:
 	if (err)
 		goto rollback;
 	if (res->outcome == INTAKE_NEW_CASE)
-		log_info("uid %u: case %s registered for %s", src->uid, res->case_number,
+		snprintf(res->note, sizeof(res->note), "uid %u: case %s registered for %s",
+		    src->uid, res->case_number,
 		    log_escape(esc, sizeof(esc), msg->from_addr));
 	goto out;
 rollback:
@@ -576,7 +579,9 @@ intake_oversize(const struct intake_env *env, const struct intake_source *src, s
 		memset(res, 0, sizeof(*res));
 		goto out;
 	}
-	log_warnx("uid %u: message of %zu bytes is over the limit of %zu; its head is kept, "
+	res->note_is_warning = 1;
+	snprintf(res->note, sizeof(res->note),
+	    "uid %u: message of %zu bytes is over the limit of %zu; its head is kept, "
 	    "the message stays in the mailbox's processed folder", src->uid, size,
 	    env->cfg->limits.max_message_size);
 out:

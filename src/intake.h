@@ -1,10 +1,11 @@
 /*
  * Taking in one message from the chamber's mailbox. Everything a message
  * causes — its record, its case, the case's events, the notices it
- * triggers — is written in one transaction. The caller marks the message
- * on the IMAP server only after that transaction committed, so a stop at
- * any moment leaves either nothing (the message is fetched again) or
- * everything (the message is recognised and only marked).
+ * triggers — is written in one transaction (inside the daemon's batch of
+ * a fetch chunk, a savepoint: see db_batch_begin()). The caller marks the
+ * message on the IMAP server only after that transaction committed, so a
+ * stop at any moment leaves either nothing (the message is fetched again)
+ * or everything (the message is recognised and only marked).
  */
 #ifndef MD_INTAKE_H
 #define MD_INTAKE_H
@@ -47,11 +48,23 @@ enum intake_outcome {
 	                        commands; see followup.h), or staff commands without a case */
 };
 
+/* Room for one log line about a message. */
+#define INTAKE_NOTE_MAX 512
+
 struct intake_result {
 	enum intake_outcome outcome;
 	int64_t message_row;                /* 0 when nothing was recorded */
 	int64_t case_id;                    /* 0 when no case is involved */
 	char case_number[CASE_NUMBER_MAX];  /* "" when no case is involved */
+	/*
+	 * What happened, for the log ("" when nothing to say), and whether it
+	 * is a warning. Intake does not log it itself: inside a batch
+	 * (db_batch_begin()) its commit is only a savepoint, and a line such
+	 * as "case ... registered" must not appear for work that may still be
+	 * rolled back. The caller logs it once the work is durable.
+	 */
+	char note[INTAKE_NOTE_MAX];
+	int note_is_warning;
 };
 
 /* A short English name for an outcome, for logs ("new-case", ...). */
@@ -59,9 +72,10 @@ const char *intake_outcome_name(enum intake_outcome outcome);
 
 /*
  * Take in the message raw (len bytes) fetched from src at time now.
- * On MD_OK everything is committed and *res says what happened; on an
- * error nothing is written (the transaction is rolled back) and the
- * message must not be marked on the server.
+ * On MD_OK everything is committed (inside a batch: released, durable
+ * with the batch's commit) and *res says what happened; on an error
+ * nothing is written (the transaction or the batch's savepoint is rolled
+ * back) and the message must not be marked on the server.
  * Errors: MD_ERR_TEMP (database busy), MD_ERR_IO (disk full, read-only),
  * MD_ERR_DB, MD_ERR_NOMEM, MD_ERR_INPUT (a template could not be rendered:
  * a configuration problem).

@@ -44,6 +44,10 @@ scenario_kill()
 	for i in $(seq 1 "$kills"); do
 		delay=$((RANDOM % 1500))
 		printf ' %d' "$delay"
+		# A fetch chunk is one transaction, committed before its messages
+		# are moved: every other run takes chunks of 2, so that kills also
+		# land between a commit and its move, not only inside chunks.
+		sed -i "s/^\tfetch_chunk = .*/\tfetch_chunk = $((i % 2 ? 2 : 100))/" "$CONF"
 		fx_daemon_start "$D/daemon.log"
 		sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
 		kt=$(date +%s.%N)

@@ -395,6 +395,87 @@ test_cached_statement_errors_and_full_table(void **state)
 	db_close(db);
 }
 
+/* A batch: db_begin()/db_commit()/db_rollback() inside it work on savepoints. */
+static void
+test_batch(void **state)
+{
+	struct fixture *f = *state;
+	struct db *db;
+
+	assert_int_equal(db_open(f->path, &db), MD_OK);
+	assert_int_equal(db_batch_commit(db), MD_ERR_STATE);
+	assert_false(db_in_batch(db));
+	assert_int_equal(db_batch_begin(db), MD_OK);
+	assert_true(db_in_batch(db));
+	assert_int_equal(db_batch_begin(db), MD_ERR_STATE);
+	/* Nothing of the caller's own to commit or undo between units. */
+	assert_int_equal(db_commit(db), MD_ERR_STATE);
+	assert_int_equal(db_rollback(db), MD_OK);
+	assert_true(db_in_transaction(db));
+
+	assert_int_equal(db_begin(db), MD_OK);
+	assert_int_equal(db_begin(db), MD_ERR_STATE);
+	assert_int_equal(db_exec(db, "INSERT INTO mailbox_state VALUES ('A', 1, 1, 0)"), MD_OK);
+	assert_int_equal(db_commit(db), MD_OK);
+	assert_int_equal(db_begin(db), MD_OK);
+	assert_int_equal(db_exec(db, "INSERT INTO mailbox_state VALUES ('B', 1, 1, 0)"), MD_OK);
+	assert_int_equal(db_rollback(db), MD_OK);
+	assert_int_equal(db_begin(db), MD_OK);
+	assert_int_equal(db_exec(db, "INSERT INTO mailbox_state VALUES ('C', 1, 1, 0)"), MD_OK);
+	assert_int_equal(db_commit(db), MD_OK);
+	assert_true(db_in_transaction(db));
+	assert_int_equal(db_batch_commit(db), MD_OK);
+	assert_false(db_in_batch(db));
+	assert_false(db_in_transaction(db));
+	assert_int_equal(query_int(db, "SELECT count(*) FROM mailbox_state"), 2);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM mailbox_state WHERE mailbox = 'B'"),
+	    0);
+
+	/* A unit left open: the whole batch is dropped. */
+	assert_int_equal(db_batch_begin(db), MD_OK);
+	assert_int_equal(db_begin(db), MD_OK);
+	assert_int_equal(db_exec(db, "INSERT INTO mailbox_state VALUES ('D', 1, 1, 0)"), MD_OK);
+	assert_int_equal(db_batch_commit(db), MD_ERR_STATE);
+	assert_false(db_in_transaction(db));
+	assert_int_equal(query_int(db, "SELECT count(*) FROM mailbox_state"), 2);
+
+	/* db_batch_rollback() drops units already released. */
+	assert_int_equal(db_batch_begin(db), MD_OK);
+	assert_int_equal(db_begin(db), MD_OK);
+	assert_int_equal(db_exec(db, "INSERT INTO mailbox_state VALUES ('E', 1, 1, 0)"), MD_OK);
+	assert_int_equal(db_commit(db), MD_OK);
+	db_batch_rollback(db);
+	db_batch_rollback(db);
+	assert_false(db_in_batch(db));
+	assert_int_equal(query_int(db, "SELECT count(*) FROM mailbox_state"), 2);
+
+	/*
+	 * SQLite ending the transaction by itself (as after SQLITE_FULL) loses
+	 * the batch: it must not be reported committed, nor a unit opened.
+	 */
+	assert_int_equal(db_batch_begin(db), MD_OK);
+	assert_int_equal(db_begin(db), MD_OK);
+	assert_int_equal(db_exec(db, "INSERT INTO mailbox_state VALUES ('F', 1, 1, 0)"), MD_OK);
+	assert_int_equal(db_commit(db), MD_OK);
+	assert_int_equal(sqlite3_exec(db_handle(db), "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(db_begin(db), MD_ERR_DB);
+	assert_int_equal(db_batch_commit(db), MD_ERR_DB);
+	assert_non_null(strstr(db_errmsg(db), "rolled back"));
+	assert_int_equal(query_int(db, "SELECT count(*) FROM mailbox_state"), 2);
+
+	/* Plain transactions work again afterwards, and db_close() ends an open batch. */
+	assert_int_equal(db_begin(db), MD_OK);
+	assert_int_equal(db_commit(db), MD_OK);
+	assert_int_equal(db_batch_begin(db), MD_OK);
+	assert_int_equal(db_begin(db), MD_OK);
+	assert_int_equal(db_exec(db, "INSERT INTO mailbox_state VALUES ('G', 1, 1, 0)"), MD_OK);
+	assert_int_equal(db_commit(db), MD_OK);
+	db_close(db);
+	assert_int_equal(db_open(f->path, &db), MD_OK);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM mailbox_state"), 2);
+	db_close(db);
+}
+
 int
 main(void)
 {
@@ -410,6 +491,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy_maps_to_temp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_column_dup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cached_statement_reused_and_cleared, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_cached_statement_in_use_is_not_shared, setup,

@@ -330,6 +330,49 @@ test_outcome_names(void **state)
 	assert_string_equal(intake_outcome_name(INTAKE_OVERSIZE), "oversize");
 }
 
+/*
+ * Inside a batch (the daemon's fetch chunk) a failing message rolls back
+ * alone; the others are kept once the batch commits, and nothing is
+ * logged by intake itself (the note is for after the commit).
+ */
+static void
+test_batch_failing_message_rolls_back_alone(void **state)
+{
+	struct testenv *env = *state;
+	struct intake_result res;
+	char *saved = env->cfg->template_dir;
+
+	assert_int_equal(db_batch_begin(env->db), MD_OK);
+	assert_int_equal(take(env, 7, 1, request, FRIDAY_MORNING, &res), MD_OK);
+	assert_int_equal(res.outcome, INTAKE_NEW_CASE);
+	assert_non_null(strstr(res.note, "uid 1: case MD-2026-0001 registered for"));
+	assert_int_equal(res.note_is_warning, 0);
+	env->cfg->template_dir = "/nonexistent";
+	assert_int_not_equal(take(env, 7, 2, legal_request, FRIDAY_MORNING, &res), MD_OK);
+	env->cfg->template_dir = saved;
+	assert_string_equal(res.note, "");
+	/* The same message a second time inside the batch is recognised. */
+	assert_int_equal(take(env, 7, 3, request, FRIDAY_MORNING, &res), MD_OK);
+	assert_int_equal(res.outcome, INTAKE_DUPLICATE);
+	assert_true(db_in_transaction(env->db));
+	assert_int_equal(db_batch_commit(env->db), MD_OK);
+	assert_false(db_in_transaction(env->db));
+	assert_int_equal(testenv_count(env, "SELECT count(*) FROM cases"), 1);
+	assert_int_equal(testenv_count(env, "SELECT count(*) FROM messages WHERE direction = 'in'"),
+	    1);
+	assert_int_equal(testenv_count(env, "SELECT last_uid FROM mailbox_state"), 3);
+
+	/* A batch rolled back as a whole keeps nothing, and the message goes through later. */
+	assert_int_equal(db_batch_begin(env->db), MD_OK);
+	assert_int_equal(take(env, 7, 4, legal_request, FRIDAY_MORNING, &res), MD_OK);
+	assert_string_equal(res.case_number, "MD-2026-0002");
+	db_batch_rollback(env->db);
+	assert_int_equal(testenv_count(env, "SELECT count(*) FROM cases"), 1);
+	assert_int_equal(take(env, 7, 4, legal_request, FRIDAY_MORNING, &res), MD_OK);
+	assert_string_equal(res.case_number, "MD-2026-0002");
+	assert_int_equal(testenv_count(env, "SELECT count(*) FROM cases"), 2);
+}
+
 int
 main(void)
 {
@@ -343,6 +386,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_failure_leaves_nothing_behind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversize_message_keeps_its_head, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_triage_sets_type_and_flags, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_failing_message_rolls_back_alone, setup,
+		    teardown),
 		cmocka_unit_test(test_outcome_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
