@@ -11,58 +11,81 @@
 #define PARAMS_MAX		64
 #define SECTIONS_MAX		128
 
-static int
-b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+' || c == '-')
-		return 62;
-	if (c == '/' || c == '_')
-		return 63;
-	return -1;
-}
+/*
+ * Base64 values by byte: 0-63 (the standard and the URL-safe alphabet),
+ * B64_PAD for '=', B64_SPACE for what isspace() accepts in the C locale,
+ * B64_BAD for anything else. A table, because attachments make this the
+ * hottest loop of intake.
+ */
+#define B64_BAD		-1
+#define B64_SPACE	-2
+#define B64_PAD		-3
+
+static const signed char b64_table[256] = {
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -2, -2, -2, -2, -2, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-2, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, 62, -1, 63,
+	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, -3, -1, -1,
+	-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, 63,
+	-1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+};
 
 enum md_err
 te_base64_decode(const char *in, size_t len, struct buf *out, int *bad)
 {
+	const unsigned char *p = (const unsigned char *)in;
 	unsigned char chunk[3 * 256];
 	unsigned long acc = 0;
-	size_t i, n = 0;
-	int bits = 0, v;
+	size_t i = 0, n = 0;
+	int bits = 0, v, a, b, c, d;
 	enum md_err err;
 
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)in[i];
-
-		if (c == '=')
-			break;
-		if ((v = b64_value(c)) == -1) {
-			if (!isspace(c))
-				*bad = 1;
-			continue;
-		}
-		acc = (acc << 6) | (unsigned long)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			chunk[n++] = (unsigned char)(acc >> bits);
-			acc &= (1UL << bits) - 1;
-			if (n == sizeof(chunk)) {
-				err = buf_append(out, chunk, n);
-				if (err)
-					return err;
-				n = 0;
+	while (i < len) {
+		/* Whole quads between line breaks, the usual case, without bit juggling. */
+		if (bits == 0 && len - i >= 4 && n + 3 <= sizeof(chunk) &&
+		    (a = b64_table[p[i]]) >= 0 && (b = b64_table[p[i + 1]]) >= 0 &&
+		    (c = b64_table[p[i + 2]]) >= 0 && (d = b64_table[p[i + 3]]) >= 0) {
+			chunk[n++] = (unsigned char)(a << 2 | b >> 4);
+			chunk[n++] = (unsigned char)((b & 0xf) << 4 | c >> 2);
+			chunk[n++] = (unsigned char)((c & 0x3) << 6 | d);
+			i += 4;
+		} else {
+			v = b64_table[p[i++]];
+			if (v == B64_PAD)
+				break;
+			if (v < 0) {
+				if (v == B64_BAD)
+					*bad = 1;
+				continue;
 			}
+			acc = (acc << 6) | (unsigned long)v;
+			bits += 6;
+			if (bits >= 8) {
+				bits -= 8;
+				chunk[n++] = (unsigned char)(acc >> bits);
+				acc &= (1UL << bits) - 1;
+			}
+		}
+		if (n + 3 > sizeof(chunk)) {
+			err = buf_append(out, chunk, n);
+			if (err)
+				return err;
+			n = 0;
 		}
 	}
 	/* Data after padding means concatenated encodings: a broken sender. */
 	for (; i < len; i++)
-		if (in[i] != '=' && !isspace((unsigned char)in[i]))
+		if (b64_table[p[i]] != B64_PAD && b64_table[p[i]] != B64_SPACE)
 			*bad = 1;
 	return buf_append(out, chunk, n);
 }

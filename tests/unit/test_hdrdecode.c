@@ -200,6 +200,86 @@ test_transfer_decoders(void **state)
 	buf_free(&b);
 }
 
+/* Base64 over many buffer refills, line breaks anywhere, both alphabets, padding. */
+static void
+test_base64_long_and_odd(void **state)
+{
+	static const char std[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	unsigned char raw[5000];
+	char *enc;
+	struct buf b;
+	size_t i, n = 0, col = 0;
+	unsigned long x = 12345;
+	int bad = 0, url;
+
+	(void)state;
+	for (i = 0; i < sizeof(raw); i++) {
+		x = x * 1103515245UL + 12345UL;
+		raw[i] = (unsigned char)(x >> 16);
+	}
+	enc = malloc(sizeof(raw) * 2);
+	assert_non_null(enc);
+	for (url = 0; url < 2; url++) {
+		n = col = 0;
+		for (i = 0; i + 2 < sizeof(raw); i += 3) {
+			unsigned long v = (unsigned long)raw[i] << 16 | raw[i + 1] << 8 | raw[i + 2];
+			int k;
+
+			for (k = 18; k >= 0; k -= 6) {
+				char c = std[(v >> k) & 63];
+
+				if (url && c == '+')
+					c = '-';
+				else if (url && c == '/')
+					c = '_';
+				enc[n++] = c;
+				/* Breaks at 75 columns fall inside quads too. */
+				if (++col == 75) {
+					enc[n++] = '\r';
+					enc[n++] = '\n';
+					col = 0;
+				}
+			}
+		}
+		/* 5000 = 3 * 1666 + 2: the last two bytes with one '='. */
+		enc[n++] = std[raw[4998] >> 2];
+		enc[n++] = std[(raw[4998] & 3) << 4 | raw[4999] >> 4];
+		enc[n++] = std[(raw[4999] & 15) << 2];
+		enc[n++] = '=';
+		enc[n++] = '\n';
+		buf_init(&b, 1 << 20);
+		bad = 0;
+		assert_int_equal(te_base64_decode(enc, n, &b, &bad), MD_OK);
+		assert_false(bad);
+		assert_int_equal(b.len, sizeof(raw));
+		assert_memory_equal(b.data, raw, sizeof(raw));
+		buf_free(&b);
+	}
+	free(enc);
+
+	buf_init(&b, 1024);
+	assert_int_equal(te_base64_decode("QQ==", 4, &b, &bad), MD_OK);
+	assert_string_equal(b.data, "A");
+	assert_false(bad);
+	buf_reset(&b);
+	/* A bad byte is reported and skipped; the rest still decodes. */
+	assert_int_equal(te_base64_decode("QU*JD", 5, &b, &bad), MD_OK);
+	assert_string_equal(b.data, "ABC");
+	assert_true(bad);
+	buf_reset(&b);
+	bad = 0;
+	assert_int_equal(te_base64_decode("QUJD\tQUJD", 9, &b, &bad), MD_OK);
+	assert_string_equal(b.data, "ABCABC");
+	assert_false(bad);
+	buf_reset(&b);
+	/* Data after the padding: a second encoding glued on. */
+	assert_int_equal(te_base64_decode("QQ==QUJD", 8, &b, &bad), MD_OK);
+	assert_string_equal(b.data, "A");
+	assert_true(bad);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -213,6 +293,7 @@ main(void)
 		cmocka_unit_test(test_params_plain_and_quoted),
 		cmocka_unit_test(test_params_rfc2231),
 		cmocka_unit_test(test_transfer_decoders),
+		cmocka_unit_test(test_base64_long_and_odd),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
