@@ -117,7 +117,6 @@ imap {
 	mailbox = "${FX_BOX:-INBOX}"
 	processed_folder = "Processed"
 	timeout = 10
-	fetch_chunk = ${FX_CHUNK:-100}
 }
 smtp {
 	host = "127.0.0.1"
