@@ -73,5 +73,14 @@ for r in res:
     print("%-40s median %7.1f ms  min %7.1f ms  CPU (user+sys, mean) %7.1f ms" %
           (r["command"], r["median"] * 1000, r["min"] * 1000,
            (r["user"] + r["system"]) * 1000))
+by_name = {r["command"]: r for r in res}
+for r in res:
+    if " [" in r["command"]:
+        base = r["command"].split(" [")[0]
+        if base in by_name:
+            a, b = by_name[base], r
+            print("%-40s [%s]/this: wall %.2fx, CPU %.2fx" % (base,
+                  r["command"].split(" [")[1].rstrip("]"),
+                  b["median"] / a["median"], (b["user"] + b["system"]) / (a["user"] + a["system"])))
 print("target: < 50 ms each")
 EOF
