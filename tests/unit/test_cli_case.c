@@ -91,7 +91,7 @@ test_table(void **state)
 	static const char *const head[] = { "编号", "STATUS", "主题" };
 	const char *row1[] = { "MD-2026-0001", "已登记", "关于高新技术企业认定的咨询" };
 	const char *row2[] = { "MD-2026-0002", NULL, "short" };
-	const char *row3[] = { "X", "a\x1b" "b", "bad \xff byte" };
+	const char *row3[] = { "X", "a\033b", "bad \xff byte" };
 	const char *row4[] = { "Y", "ab一二三四五", "一二三四五六" };
 	struct cli_table *t = NULL;
 	char *out;
