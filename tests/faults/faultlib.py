@@ -10,6 +10,9 @@ Subcommands:
   recreate delete and recreate a mailbox (a new UIDVALIDITY)
   sink     SMTP sink that logs every accepted message (time, Message-ID,
            recipient); 550 for recipients starting with "reject"
+  imapproxy  IMAP proxy in front of Dovecot that SIGKILLs the daemon instead of
+           passing on its first mark (UID MOVE / UID COPY) command: the
+           moment between a fetch chunk's commit and its move, on purpose
   check    check the invariants of the database, the mailbox and the sink
            against a manifest; print "messages lost duplicated" and the
            reasons; exit 1 on any loss or duplication
@@ -284,6 +287,82 @@ def cmd_sink(a):
         pass
 
 
+def cmd_imapproxy(a):
+    """Byte-for-byte proxy; the client's command lines are watched for the
+    mark. At the first UID MOVE or UID COPY the daemon is killed and the
+    command is never passed on, so the server keeps the chunk in the
+    mailbox while the database already holds it."""
+    import asyncio
+    import re
+
+    mark = re.compile(rb"^\S+ UID (MOVE|COPY) ", re.I)
+    state = {"killed": False}
+
+    def kill_daemon():
+        try:
+            with open(a.kill_pid_file) as f:
+                pid = int(f.read().split()[0])
+            os.kill(pid, 9)
+            with open(a.kill_log, "a") as f:
+                f.write("%.6f %.6f proxy-kill %d\n" % (time.time(), time.time(), pid))
+        except (OSError, ValueError, IndexError) as e:
+            sys.stderr.write("imapproxy: kill failed: %s\n" % e)
+        state["killed"] = True
+
+    async def pump(reader, writer):
+        try:
+            while True:
+                data = await reader.read(65536)
+                if not data:
+                    break
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            writer.close()
+
+    async def client_to_server(reader, writer):
+        # Line-wise: the daemon sends no literals after LOGIN's.
+        try:
+            while True:
+                line = await reader.readline()
+                if not line:
+                    break
+                if not state["killed"] and mark.match(line):
+                    kill_daemon()
+                    break
+                writer.write(line)
+                await writer.drain()
+        except (ConnectionError, ValueError, asyncio.CancelledError):
+            pass
+        finally:
+            writer.close()
+
+    async def handle(creader, cwriter):
+        try:
+            sreader, swriter = await asyncio.open_connection("127.0.0.1", a.upstream)
+        except OSError:
+            cwriter.close()
+            return
+        await asyncio.gather(pump(sreader, cwriter), client_to_server(creader, swriter))
+
+    async def main():
+        server = await asyncio.start_server(handle, host="127.0.0.1", port=0,
+                                            limit=1 << 20)
+        port = server.sockets[0].getsockname()[1]
+        with open(a.port_file + ".tmp", "w") as f:
+            f.write("%d\n" % port)
+        os.rename(a.port_file + ".tmp", a.port_file)
+        async with server:
+            await server.serve_forever()
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass
+
+
 def sink_deliveries(path):
     """Message-ID -> list of acceptance times."""
     out = {}
@@ -530,6 +609,12 @@ def main():
     p.add_argument("--kill-pid-file")
     p.add_argument("--kill-log")
     p.set_defaults(fn=cmd_sink)
+    p = sub.add_parser("imapproxy")
+    p.add_argument("--port-file", required=True)
+    p.add_argument("--upstream", type=int, required=True)
+    p.add_argument("--kill-pid-file", required=True)
+    p.add_argument("--kill-log", required=True)
+    p.set_defaults(fn=cmd_imapproxy)
     p = sub.add_parser("check")
     p.add_argument("--db", required=True)
     p.add_argument("--manifest", required=True)
