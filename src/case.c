@@ -343,11 +343,10 @@ case_list_free(struct case_record *v, size_t n)
 	free(v);
 }
 
-static enum md_err
-case_from_row(sqlite3_stmt *st, struct case_record *c)
+/* The numeric columns of a case row (the SELECT both readers below use). */
+static void
+case_numbers_from_row(sqlite3_stmt *st, struct case_record *c)
 {
-	enum md_err err;
-
 	c->id = sqlite3_column_int64(st, 0);
 	c->year = sqlite3_column_int(st, 2);
 	c->seq = sqlite3_column_int(st, 3);
@@ -366,6 +365,14 @@ case_from_row(sqlite3_stmt *st, struct case_record *c)
 	c->archived_at = (time_t)sqlite3_column_int64(st, 26);
 	c->joint_parent_id = sqlite3_column_int64(st, 28);
 	c->extended_count = sqlite3_column_int(st, 29);
+}
+
+static enum md_err
+case_from_row(sqlite3_stmt *st, struct case_record *c)
+{
+	enum md_err err;
+
+	case_numbers_from_row(st, c);
 	if ((err = db_column_dup_empty(st, 1, &c->number)) ||
 	    (err = db_column_dup_empty(st, 4, &c->subject)) ||
 	    (err = db_column_dup_empty(st, 5, &c->text)) ||
@@ -556,24 +563,7 @@ case_view_row(sqlite3_stmt *st, struct case_record *c)
 	enum md_err err;
 
 	memset(c, 0, sizeof(*c));
-	c->id = sqlite3_column_int64(st, 0);
-	c->year = sqlite3_column_int(st, 2);
-	c->seq = sqlite3_column_int(st, 3);
-	c->member_id = sqlite3_column_int64(st, 10);
-	c->submitted_at = (time_t)sqlite3_column_int64(st, 15);
-	c->created_at = (time_t)sqlite3_column_int64(st, 16);
-	c->updated_at = (time_t)sqlite3_column_int64(st, 17);
-	c->review_due = (time_t)sqlite3_column_int64(st, 18);
-	c->handling_due = (time_t)sqlite3_column_int64(st, 19);
-	c->rehandling_due = (time_t)sqlite3_column_int64(st, 20);
-	c->result_notice_due = (time_t)sqlite3_column_int64(st, 21);
-	c->feedback_due = (time_t)sqlite3_column_int64(st, 22);
-	c->accepted_at = (time_t)sqlite3_column_int64(st, 23);
-	c->resolved_at = (time_t)sqlite3_column_int64(st, 24);
-	c->closed_at = (time_t)sqlite3_column_int64(st, 25);
-	c->archived_at = (time_t)sqlite3_column_int64(st, 26);
-	c->joint_parent_id = sqlite3_column_int64(st, 28);
-	c->extended_count = sqlite3_column_int(st, 29);
+	case_numbers_from_row(st, c);
 	if ((err = column_view(st, 1, 1, &c->number)) ||
 	    (err = column_view(st, 4, 1, &c->subject)) ||
 	    (err = column_view(st, 6, 1, &c->type)) ||
