@@ -733,7 +733,17 @@ set_pragmas(struct db *db)
 	if (err)
 		return err;
 	err = db_exec(db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL");
-	return err;
+	if (err)
+		return err;
+	/*
+	 * Checkpoint every 64 MB of log rather than SQLite's 4 MB: intake
+	 * rewrites the same index pages in every chunk, and each checkpoint
+	 * copies them into the database file again (10,000 messages: 822 vs
+	 * 724 msg/s, CPU 0.80 vs 0.92 s per 1,000, bench/RESULTS.md). The
+	 * log is cut back to that size after a checkpoint, so it never holds
+	 * more disk than this.
+	 */
+	return db_exec(db, "PRAGMA wal_autocheckpoint=16384; PRAGMA journal_size_limit=67108864");
 }
 
 enum md_err
