@@ -232,6 +232,16 @@ def cmd_recreate(a):
     m.logout()
 
 
+async def serve_announced(server, port_file):
+    """Write the listening port to port_file (atomically), then serve."""
+    port = server.sockets[0].getsockname()[1]
+    with open(port_file + ".tmp", "w") as f:
+        f.write("%d\n" % port)
+    os.rename(port_file + ".tmp", port_file)
+    async with server:
+        await server.serve_forever()
+
+
 def cmd_sink(a):
     import asyncio
     from aiosmtpd.smtp import SMTP
@@ -274,12 +284,7 @@ def cmd_sink(a):
         loop = asyncio.get_running_loop()
         server = await loop.create_server(lambda: SMTP(Handler(), hostname="sink.test"),
                                           host="127.0.0.1", port=a.port, reuse_address=True)
-        port = server.sockets[0].getsockname()[1]
-        with open(a.port_file + ".tmp", "w") as f:
-            f.write("%d\n" % port)
-        os.rename(a.port_file + ".tmp", a.port_file)
-        async with server:
-            await server.serve_forever()
+        await serve_announced(server, a.port_file)
 
     try:
         asyncio.run(main())
@@ -350,12 +355,7 @@ def cmd_imapproxy(a):
     async def main():
         server = await asyncio.start_server(handle, host="127.0.0.1", port=0,
                                             limit=1 << 20)
-        port = server.sockets[0].getsockname()[1]
-        with open(a.port_file + ".tmp", "w") as f:
-            f.write("%d\n" % port)
-        os.rename(a.port_file + ".tmp", a.port_file)
-        async with server:
-            await server.serve_forever()
+        await serve_announced(server, a.port_file)
 
     try:
         asyncio.run(main())

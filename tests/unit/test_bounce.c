@@ -50,25 +50,6 @@ sent_notice(struct testenv *env, int64_t case_id, const char *kind, const char *
 	return id;
 }
 
-static int64_t
-make_case(struct testenv *env, const char *email)
-{
-	struct case_new cn;
-	char number[CASE_NUMBER_MAX];
-	int64_t id = 0;
-
-	memset(&cn, 0, sizeof(cn));
-	cn.prefix = "MD";
-	cn.year = 2026;
-	cn.subject = "关于税收优惠的咨询";
-	cn.requester_email = email;
-	cn.submitted_at = time(NULL);
-	if (db_begin(env->db) || case_create(env->db, &cn, time(NULL), &id, number) ||
-	    db_commit(env->db))
-		return 0;
-	return id;
-}
-
 /* A DSN in the Postfix style; orig_msgid NULL leaves the returned headers out. */
 static char *
 dsn(const char *rcpt, const char *orig_msgid, const char *action, const char *status)
@@ -141,6 +122,12 @@ teardown(void **state)
 	testenv_teardown(env);
 	free(env);
 	return 0;
+}
+
+static int64_t
+make_case(struct testenv *env, const char *email)
+{
+	return testenv_case(env, "关于税收优惠的咨询", email);
 }
 
 static void

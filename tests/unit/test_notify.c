@@ -44,24 +44,6 @@ teardown(void **state)
 	return 0;
 }
 
-static int64_t
-make_case(struct testenv *env)
-{
-	struct case_new cn;
-	char number[CASE_NUMBER_MAX];
-	int64_t id = 0;
-
-	memset(&cn, 0, sizeof(cn));
-	cn.prefix = "MD";
-	cn.year = 2026;
-	cn.subject = "s";
-	cn.submitted_at = time(NULL);
-	assert_int_equal(db_begin(env->db), MD_OK);
-	assert_int_equal(case_create(env->db, &cn, time(NULL), &id, number), MD_OK);
-	assert_int_equal(db_commit(env->db), MD_OK);
-	return id;
-}
-
 static void
 queue(struct testenv *env, int64_t case_id, const char *tmpl, const char *text,
     const char *subject)
@@ -132,7 +114,7 @@ static void
 test_recorded_copy_reads_like_the_sent_message(void **state)
 {
 	struct testenv *env = *state;
-	int64_t id = make_case(env);
+	int64_t id = testenv_case(env, "s", NULL);
 	static const char *const texts[] = {
 		"plain\nlines\n", "no final line end", "crlf\r\nand cr\ronly\r\n",
 		"tabs\tkept, controls \x01\x1b[31m dropped, C1 \xc2\x85 too\n",
@@ -152,6 +134,7 @@ test_recorded_copy_reads_like_the_sent_message(void **state)
 	};
 	size_t i;
 
+	assert_true(id > 0);
 	for (i = 0; i < sizeof(subjects) / sizeof(subjects[0]); i++)
 		queue(env, id, "reply", texts[i % (sizeof(texts) / sizeof(texts[0]))], subjects[i]);
 	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)

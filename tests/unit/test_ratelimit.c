@@ -60,25 +60,6 @@ fail:
 	return 0;
 }
 
-static int64_t
-make_case(struct testenv *env)
-{
-	struct case_new cn;
-	char number[CASE_NUMBER_MAX];
-	int64_t id = 0;
-
-	memset(&cn, 0, sizeof(cn));
-	cn.prefix = "MD";
-	cn.year = 2026;
-	cn.subject = "咨询";
-	cn.requester_email = "alice@members.test";
-	cn.submitted_at = time(NULL);
-	if (db_begin(env->db) || case_create(env->db, &cn, time(NULL), &id, number) ||
-	    db_commit(env->db))
-		return 0;
-	return id;
-}
-
 static struct outbox_item *
 item(struct testenv *env, int64_t id)
 {
@@ -134,6 +115,13 @@ teardown(void **state)
 	testenv_teardown(env);
 	free(env);
 	return 0;
+}
+
+/* A case of alice@members.test. */
+static int64_t
+make_case(struct testenv *env)
+{
+	return testenv_case(env, "咨询", "alice@members.test");
 }
 
 static void

@@ -43,24 +43,6 @@ queue(struct testenv *env, int64_t case_id, const char *rcpt, int n)
 	return 0;
 }
 
-static int64_t
-make_case(struct testenv *env)
-{
-	struct case_new cn;
-	char number[CASE_NUMBER_MAX];
-	int64_t id = 0;
-
-	memset(&cn, 0, sizeof(cn));
-	cn.prefix = "MD";
-	cn.year = 2026;
-	cn.subject = "s";
-	cn.submitted_at = time(NULL);
-	if (db_begin(env->db) || case_create(env->db, &cn, time(NULL), &id, number) ||
-	    db_commit(env->db))
-		return 0;
-	return id;
-}
-
 static void
 test_backoff_doubles_up_to_the_cap(void **state)
 {
@@ -112,7 +94,7 @@ test_sent_refused_and_others_continue(void **state)
 	struct sender_stats stats;
 	int64_t case_id;
 
-	case_id = make_case(env);
+	case_id = testenv_case(env, "s", NULL);
 	assert_true(case_id > 0);
 	assert_int_equal(queue(env, case_id, "alice@members.test", 1), 0);
 	assert_int_equal(queue(env, case_id, "reject-me@members.test", 2), 0);

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "case.h"
 #include "testenv.h"
 
 #define PYTHON "/usr/bin/python3"
@@ -105,6 +106,25 @@ long long
 testenv_count(struct testenv *env, const char *sql)
 {
 	return testdb_int(env->db, sql);
+}
+
+int64_t
+testenv_case(struct testenv *env, const char *subject, const char *email)
+{
+	struct case_new cn;
+	char number[CASE_NUMBER_MAX];
+	int64_t id = 0;
+
+	memset(&cn, 0, sizeof(cn));
+	cn.prefix = "MD";
+	cn.year = 2026;
+	cn.subject = subject;
+	cn.requester_email = email;
+	cn.submitted_at = time(NULL);
+	if (db_begin(env->db) || case_create(env->db, &cn, time(NULL), &id, number) ||
+	    db_commit(env->db))
+		return 0;
+	return id;
 }
 
 long long

@@ -8,6 +8,7 @@
 #ifndef MD_TESTENV_H
 #define MD_TESTENV_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <time.h>
@@ -36,6 +37,9 @@ const char *testenv_srcdir(void);
 
 /* One integer from a SQL query on the test database; -1 on error. */
 long long testenv_count(struct testenv *env, const char *sql);
+
+/* A new case (prefix MD, 2026) in its own transaction; its id, 0 on failure. */
+int64_t testenv_case(struct testenv *env, const char *subject, const char *email);
 
 /*
  * A database alone in a fresh directory, for module tests that need no
