@@ -88,7 +88,7 @@ printf 'set-up: APPEND of %d messages over one connection: %.1f s\n' "$n_app" "$
 BUILDS="$BENCH_BUILDDIR${BENCH_COMPARE:+ $BENCH_COMPARE}"
 for run in $(seq 1 "$RUNS"); do
 for build in $BUILDS; do
-	tag=$(basename "$build")
+	tag=$(bench_tag "$build")
 	# Each build makes its own database: a newer schema is refused by older code.
 	MEMBERDESK="$build/memberdesk"
 	R="$BENCH_WORK/run$run-$tag"
@@ -149,7 +149,7 @@ col()
 	awk -v c="$1" '{ print $c }' "$BENCH_WORK/results.$tag" | bench_median
 }
 for build in $BUILDS; do
-tag=$(basename "$build")
+tag=$(bench_tag "$build")
 echo
 echo "== [$tag] medians over $RUNS runs of $COUNT messages"
 m_wall=$(col 1); m_rate=$(col 2); m_cpu=$(col 3); m_rss=$(col 4)

@@ -208,3 +208,13 @@ import sys, statistics
 v = [float(x) for x in sys.stdin.read().split()]
 print("%.6g" % statistics.median(v) if v else "nan")'
 }
+
+# bench_tag DIR: a short name for a build directory in results. Builds are
+# often DIR/build; two of them would both be "build", so the parent is kept.
+bench_tag()
+{
+	local b
+	b=$(basename "$1")
+	[ "$b" = build ] && b="$(basename "$(dirname "$1")")-$b"
+	echo "$b"
+}

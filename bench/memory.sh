@@ -64,7 +64,7 @@ peak()
 BUILDS="$BENCH_BUILDDIR${BENCH_COMPARE:+ $BENCH_COMPARE}"
 for run in $(seq 1 "$RUNS"); do
 for build in $BUILDS; do
-	tag=$(basename "$build")
+	tag=$(bench_tag "$build")
 	# Each build makes its own database: a newer schema is refused by older code.
 	MEMBERDESK="$build/memberdesk"
 	R="$BENCH_WORK/run$run-$tag"
@@ -93,7 +93,7 @@ echo
 echo "== medians over $RUNS runs"
 base=""
 for build in $BUILDS; do
-	tag=$(basename "$build")
+	tag=$(bench_tag "$build")
 	f="$BENCH_WORK/results.$tag"
 	s0=$(awk '{ print $1 }' "$f" | bench_median)
 	s1=$(awk '{ print $2 }' "$f" | bench_median)

@@ -73,7 +73,7 @@ EOF
 BUILDS="$BENCH_BUILDDIR${BENCH_COMPARE:+ $BENCH_COMPARE}"
 for run in $(seq 1 "$RUNS"); do
 for build in $BUILDS; do
-	tag=$(basename "$build")
+	tag=$(bench_tag "$build")
 	# Each build makes its own database: a newer schema is refused by older code.
 	MEMBERDESK="$build/memberdesk"
 	R="$BENCH_WORK/run$run-$tag"
@@ -117,7 +117,7 @@ col()
 	awk -v c="$1" '{ print $c }' "$BENCH_WORK/results.$tag" | bench_median
 }
 for build in $BUILDS; do
-tag=$(basename "$build")
+tag=$(bench_tag "$build")
 echo
 echo "== [$tag] medians over $RUNS runs of $COUNT notices"
 printf 'memberdeskd flush:         %.0f notices/s (target >= 1000)\n' "$(col 1)"
