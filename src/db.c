@@ -39,6 +39,7 @@ struct db {
 	int batch;         /* db_batch_begin(): db_begin() opens a savepoint */
 	int item;          /* the savepoint of one db_begin() inside the batch is open */
 	int batch_lost;    /* SQLite rolled the whole batch back by itself */
+	int journal_in_memory; /* temp_store=MEMORY was set for batches */
 	char errmsg[512];
 };
 
@@ -548,6 +549,22 @@ db_batch_begin(struct db *db)
 		snprintf(db->errmsg, sizeof(db->errmsg), "a transaction is already open");
 		return MD_ERR_STATE;
 	}
+	/*
+	 * Every unit of a batch is a savepoint, and a savepoint copies each
+	 * page it changes into a statement journal, a temporary file once
+	 * past 64 KiB: a message changes some 40 pages, and 77 of intake's
+	 * ~119 pwrite calls per message went to that file. In memory the
+	 * journal costs what one unit changes; the caller keeps large units
+	 * out of batches (db_batch_begin() in db.h). Not through
+	 * SQLITE_CONFIG_STMTJRNL_SPILL: SQLite 3.40 fails writes with
+	 * SQLITE_FULL once a journal spills at most settings above 128 KiB.
+	 */
+	if (!db->journal_in_memory) {
+		err = db_exec(db, "PRAGMA temp_store=MEMORY");
+		if (err)
+			return err;
+		db->journal_in_memory = 1;
+	}
 	err = db_exec(db, "BEGIN IMMEDIATE");
 	if (err)
 		return err;
@@ -746,31 +763,6 @@ set_pragmas(struct db *db)
 	return db_exec(db, "PRAGMA wal_autocheckpoint=16384; PRAGMA journal_size_limit=67108864");
 }
 
-/*
- * Inside a batch every message is a savepoint, and a savepoint keeps the
- * old content of each page it changes in a statement journal. SQLite
- * moves that journal to a temporary file past 64 KiB: a message changes
- * some 40 pages, so intake wrote about 77 of its ~119 pwrite calls per
- * message into that file. 1 MiB (256 pages) keeps one message's journal
- * in memory; a larger one (a big message written into reused free pages)
- * still spills. SQLite allocates the whole 1 MiB at the journal's first
- * write, which is why it is not larger. Library-wide, so it must come
- * before SQLite initialises; if something else initialised it first, the
- * setting is refused and only speed is lost.
- */
-#define DB_STMT_JOURNAL_SPILL (1024 * 1024)
-
-static void
-configure_library(void)
-{
-	static int configured;
-
-	if (configured)
-		return;
-	configured = 1;
-	(void)sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, DB_STMT_JOURNAL_SPILL);
-}
-
 enum md_err
 db_open(const char *path, struct db **out)
 {
@@ -784,7 +776,6 @@ db_open(const char *path, struct db **out)
 		if (err)
 			return err;
 	}
-	configure_library();
 	db = calloc(1, sizeof(*db));
 	if (db == NULL)
 		return MD_ERR_NOMEM;

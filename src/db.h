@@ -57,6 +57,11 @@ enum md_err db_rollback(struct db *db);
  * caller but work on a savepoint: a unit that fails rolls back alone, and
  * one that "committed" is durable only once db_batch_commit() returned
  * MD_OK. Code that counts or reports work as done must wait for that.
+ * A unit's savepoint keeps the old content of every page it changes in
+ * memory (the connection is switched to temp_store=MEMORY at its first
+ * batch), so a unit that may change megabytes of existing pages (a large
+ * message, which can land in reused free pages) belongs in a transaction
+ * of its own, outside any batch.
  *
  * db_batch_begin(): MD_ERR_STATE when a transaction or batch is open;
  * otherwise like db_begin().

@@ -476,6 +476,43 @@ test_batch(void **state)
 	db_close(db);
 }
 
+/*
+ * Units that overwrite megabytes of existing pages: their savepoint
+ * journals are held in memory (db_batch_begin()), and rolling one back
+ * must restore every page. With SQLite 3.40's statement-journal spill
+ * setting above 128 KiB such a unit failed with SQLITE_FULL.
+ */
+static void
+test_batch_unit_overwriting_many_pages(void **state)
+{
+	struct fixture *f = *state;
+	struct db *db;
+	long long sum;
+
+	assert_int_equal(db_open(f->path, &db), MD_OK);
+	assert_int_equal(db_exec(db, "CREATE TABLE big (id INTEGER PRIMARY KEY, v BLOB);"
+	    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000)"
+	    " INSERT INTO big SELECT x, zeroblob(1000) FROM c"), MD_OK);
+	assert_int_equal(db_batch_begin(db), MD_OK);
+	assert_int_equal(db_begin(db), MD_OK);
+	assert_int_equal(db_exec(db, "UPDATE big SET v = randomblob(1000)"), MD_OK);
+	assert_int_equal(db_rollback(db), MD_OK);
+	assert_int_equal(db_begin(db), MD_OK);
+	assert_int_equal(db_exec(db, "UPDATE big SET v = randomblob(999) WHERE id % 2 = 0"),
+	    MD_OK);
+	assert_int_equal(db_commit(db), MD_OK);
+	assert_int_equal(db_begin(db), MD_OK);
+	assert_int_equal(db_exec(db, "UPDATE big SET v = randomblob(998)"), MD_OK);
+	assert_int_equal(db_rollback(db), MD_OK);
+	assert_int_equal(db_batch_commit(db), MD_OK);
+	/* Odd rows kept their zeroblob, even ones the committed unit's value. */
+	sum = query_int(db, "SELECT sum(length(v)) FROM big");
+	assert_int_equal(sum, 1500LL * 1000 + 1500LL * 999);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM big WHERE id % 2 = 1 AND"
+	    " v = zeroblob(1000)"), 1500);
+	db_close(db);
+}
+
 int
 main(void)
 {
@@ -492,6 +529,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_busy_maps_to_temp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_column_dup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_unit_overwriting_many_pages, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_cached_statement_reused_and_cleared, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_cached_statement_in_use_is_not_shared, setup,
