@@ -11,6 +11,8 @@
 #include "clock.h"
 #include "daemon.h"
 #include "db.h"
+#include "fetchq.h"
+#include "html.h"
 #include "imap.h"
 #include "intake.h"
 #include "log.h"
@@ -138,6 +140,7 @@ daemon_new(struct md_config *cfg, struct daemon **out)
 		return MD_ERR_NOMEM;
 	}
 	d->cfg = cfg;
+	html_library_init();	/* before the fetch thread parses mail */
 	set_timezone(cfg->timezone);
 	err = md_clock_init(cfg->timezone);
 	if (err == MD_OK)
@@ -304,24 +307,17 @@ struct fetch_ctx {
 };
 
 /*
- * Commit the open batch; only then are its messages counted, logged and
- * queued for marking. On failure none of them is: they stay unmarked on
- * the server and are fetched again.
+ * The messages taken in since the last call are counted, logged and
+ * queued for marking once their work is committed (err MD_OK); after a
+ * failed commit none of them is: they stay unmarked on the server and are
+ * fetched again.
  */
-static enum md_err
-fetch_commit(struct fetch_ctx *fc)
+static void
+fetch_settle(struct fetch_ctx *fc, enum md_err err)
 {
 	struct fetch_pending *p;
-	enum md_err err;
 	size_t i;
 
-	if (!db_in_batch(fc->d->db))
-		return MD_OK;
-	err = db_batch_commit(fc->d->db);
-	if (err)
-		log_warnx("%zu message(s) not taken in, to be fetched again: %s%s%s",
-		    fc->n_pending, md_strerror(err), db_errmsg(fc->d->db)[0] ? ": " : "",
-		    db_errmsg(fc->d->db));
 	for (i = 0; i < fc->n_pending && err == MD_OK; i++) {
 		p = &fc->pending[i];
 		fc->done[fc->n_done++] = p->uid;
@@ -333,6 +329,22 @@ fetch_commit(struct fetch_ctx *fc)
 	}
 	fc->n_pending = 0;
 	fc->batch_bytes = 0;
+}
+
+/* Commit the open batch, then settle its messages. */
+static enum md_err
+fetch_commit(struct fetch_ctx *fc)
+{
+	enum md_err err;
+
+	if (!db_in_batch(fc->d->db))
+		return MD_OK;
+	err = db_batch_commit(fc->d->db);
+	if (err)
+		log_warnx("%zu message(s) not taken in, to be fetched again: %s%s%s",
+		    fc->n_pending, md_strerror(err), db_errmsg(fc->d->db)[0] ? ": " : "",
+		    db_errmsg(fc->d->db));
+	fetch_settle(fc, err);
 	return err;
 }
 
@@ -358,42 +370,39 @@ fetch_record(struct fetch_ctx *fc, uint32_t uid, size_t bytes,
 	return MD_OK;
 }
 
+/* Take in one item the fetch thread handed over (fetchq.h). */
 static enum md_err
-on_message(uint32_t uid, const char *raw, size_t len, void *arg)
+take_item(struct fetch_ctx *fc, const struct fetchq_item *it)
 {
-	struct fetch_ctx *fc = arg;
 	struct intake_env env = { fc->d->cfg, fc->d->db, fc->d->cal, fc->d->triage };
 	struct intake_result res;
 	enum md_err err;
 
-	if (fc->stop && *fc->stop)
-		return MD_ERR_STATE;
-	err = fetch_open(fc);
+	if (it->kind == FETCHQ_MESSAGE && it->prep_err)
+		return it->prep_err;
+	/*
+	 * A large message is taken in in a transaction of its own: inside a
+	 * batch its savepoint would hold the pages it overwrites in memory
+	 * (db.h), and it is a chunk's worth of mail by itself anyway.
+	 */
+	if (it->len >= IMAP_SPOOL_MIN)
+		err = fetch_commit(fc);
+	else
+		err = fetch_open(fc);
 	if (err)
 		return err;
-	fc->src.uid = uid;
-	err = intake_message(&env, &fc->src, raw, len, md_now(), &res);
+	fc->src.uid = it->uid;
+	if (it->kind == FETCHQ_MESSAGE)
+		err = intake_message_prepared(&env, &fc->src, it->raw, it->len, &it->prep,
+		    md_now(), &res);
+	else
+		err = intake_oversize(&env, &fc->src, it->size, it->raw, it->len, md_now(), &res);
 	if (err)
 		return err;
-	return fetch_record(fc, uid, len, &res);
-}
-
-static enum md_err
-on_oversize(uint32_t uid, size_t size, const char *head, size_t headlen, void *arg)
-{
-	struct fetch_ctx *fc = arg;
-	struct intake_env env = { fc->d->cfg, fc->d->db, fc->d->cal, fc->d->triage };
-	struct intake_result res;
-	enum md_err err;
-
-	err = fetch_open(fc);
-	if (err)
-		return err;
-	fc->src.uid = uid;
-	err = intake_oversize(&env, &fc->src, size, head, headlen, md_now(), &res);
-	if (err)
-		return err;
-	return fetch_record(fc, uid, headlen, &res);
+	err = fetch_record(fc, it->uid, it->len, &res);
+	if (err == MD_OK && !db_in_batch(fc->d->db))
+		fetch_settle(fc, MD_OK);	/* committed by intake itself */
+	return err;
 }
 
 /*
@@ -437,17 +446,47 @@ spool_dir_of(const char *database, char *dir, size_t len)
 		snprintf(dir, len, "%.*s", (int)n, database);
 }
 
-/* Take in every pending message; each is marked only after its batch committed. */
+/* The fetch thread's way to the server (fetchq.h): the daemon's connection. */
+struct imap_source {
+	struct imap_conn *conn;
+	struct imap_fetch_limits lim;
+	const char *processed_folder;
+};
+
+static enum md_err
+source_fetch(void *arg, const uint32_t *uids, size_t n, const struct imap_fetch_handler *h)
+{
+	struct imap_source *s = arg;
+
+	return imap_fetch(s->conn, uids, n, &s->lim, h);
+}
+
+static enum md_err
+source_mark(void *arg, const uint32_t *uids, size_t n)
+{
+	struct imap_source *s = arg;
+
+	return imap_mark_processed(s->conn, uids, n, s->processed_folder);
+}
+
+/*
+ * Take in every pending message; each is marked only after its batch
+ * committed. The fetch thread (fetchq.h) fetches, parses and marks; this
+ * thread does the database work, committing at each chunk's end and
+ * handing the chunk's UIDs back for marking.
+ */
 static enum md_err
 take_in(struct daemon *d, const volatile sig_atomic_t *stop)
 {
 	const struct md_config *cfg = d->cfg;
 	struct imap_mailbox_status st;
-	struct imap_fetch_limits lim;
-	struct imap_fetch_handler h;
+	struct imap_source is;
+	struct fetchq_source fs = { source_fetch, source_mark, &is };
+	struct fetchq *q = NULL;
+	struct fetchq_item *it;
 	struct fetch_ctx fc;
 	uint32_t *uids = NULL;
-	size_t n = 0, off, chunk;
+	size_t n = 0, chunk;
 	enum md_err err, merr;
 	char spool_dir[4096];
 
@@ -463,6 +502,8 @@ take_in(struct daemon *d, const volatile sig_atomic_t *stop)
 		imap_lost(d, err);
 		return err;
 	}
+	if (n == 0)
+		return MD_OK;
 	memset(&fc, 0, sizeof(fc));
 	fc.d = d;
 	fc.src.mailbox = cfg->imap_mailbox;
@@ -471,52 +512,55 @@ take_in(struct daemon *d, const volatile sig_atomic_t *stop)
 	chunk = cfg->imap_fetch_chunk > 0 ? (size_t)cfg->imap_fetch_chunk : 100;
 	fc.done = calloc(chunk, sizeof(*fc.done));
 	fc.pending = calloc(chunk, sizeof(*fc.pending));
-	if (n && (fc.done == NULL || fc.pending == NULL)) {
-		free(fc.done);
-		free(fc.pending);
-		free(uids);
-		return MD_ERR_NOMEM;
-	}
-	memset(&lim, 0, sizeof(lim));
-	lim.chunk = chunk;
-	lim.max_message_size = cfg->limits.max_message_size;
+	memset(&is, 0, sizeof(is));
+	is.conn = d->imap;
+	is.lim.chunk = chunk;
+	is.lim.max_message_size = cfg->limits.max_message_size;
 	spool_dir_of(cfg->database, spool_dir, sizeof(spool_dir));
-	lim.spool_dir = spool_dir;
-	h.message = on_message;
-	h.oversize = on_oversize;
-	h.arg = &fc;
+	is.lim.spool_dir = spool_dir;
+	is.processed_folder = cfg->imap_processed_folder;
+	if (fc.done == NULL || fc.pending == NULL)
+		err = MD_ERR_NOMEM;
+	else
+		err = fetchq_start(&fs, uids, n, chunk, cfg, &q);
 
-	for (off = 0; off < n && err == MD_OK; off += chunk) {
-		size_t len = n - off < chunk ? n - off : chunk;
-
+	while (err == MD_OK) {
 		if (stop && *stop)
 			break;
-		fc.n_done = 0;
-		err = imap_fetch(d->imap, uids + off, len, &lim, &h);
-		/*
-		 * A message that failed rolled back alone: what the chunk took in
-		 * before is committed and marked, also when the chunk stopped early.
-		 */
-		merr = fetch_commit(&fc);
-		if (merr && err == MD_OK)
-			err = merr;
-		if (fc.n_done) {
-			merr = imap_mark_processed(d->imap, fc.done, fc.n_done,
-			    cfg->imap_processed_folder);
-			if (merr && err == MD_OK)
-				err = merr;
+		it = fetchq_next(q);
+		if (it->kind == FETCHQ_END) {
+			err = it->err;
+			break;
 		}
-		if (err == MD_ERR_STATE && stop && *stop)
-			err = MD_OK;	/* stopped between messages on request */
+		if (it->kind == FETCHQ_CHUNK_END) {
+			/*
+			 * A message that failed rolled back alone: what the chunk
+			 * took in before is committed and marked.
+			 */
+			err = fetch_commit(&fc);
+			if (fc.n_done && (merr = fetchq_mark(q, fc.done, fc.n_done)) && err == MD_OK)
+				err = merr;
+			fc.n_done = 0;
+		} else
+			err = take_item(&fc, it);
+		fetchq_done(q, it);
 	}
+	/* Stopped or failed within a chunk: keep and mark what it took in so far. */
+	merr = fetch_commit(&fc);
+	if (merr && err == MD_OK)
+		err = merr;
+	if (q && fc.n_done && (merr = fetchq_mark(q, fc.done, fc.n_done)) && err == MD_OK)
+		err = merr;
+	merr = fetchq_finish(q);
+	if (merr && err == MD_OK)
+		err = merr;
 	if (err == MD_ERR_TEMP || err == MD_ERR_TLS || err == MD_ERR_LIMIT)
 		imap_lost(d, err);
-	if (n)
-		log_info("mailbox %s: %zu new case(s), %zu automatic, %zu duplicate, "
-		    "%zu already recorded, %zu unfiled, %zu oversize", cfg->imap_mailbox,
-		    fc.counts[INTAKE_NEW_CASE], fc.counts[INTAKE_AUTOMATIC],
-		    fc.counts[INTAKE_DUPLICATE], fc.counts[INTAKE_ALREADY],
-		    fc.counts[INTAKE_UNFILED], fc.counts[INTAKE_OVERSIZE]);
+	log_info("mailbox %s: %zu new case(s), %zu automatic, %zu duplicate, "
+	    "%zu already recorded, %zu unfiled, %zu oversize", cfg->imap_mailbox,
+	    fc.counts[INTAKE_NEW_CASE], fc.counts[INTAKE_AUTOMATIC],
+	    fc.counts[INTAKE_DUPLICATE], fc.counts[INTAKE_ALREADY],
+	    fc.counts[INTAKE_UNFILED], fc.counts[INTAKE_OVERSIZE]);
 	free(fc.pending);
 	free(fc.done);
 	free(uids);

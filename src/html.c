@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <libxml/HTMLparser.h>
+#include <libxml/parser.h>
 #include <libxml/tree.h>
 
 #include "charset.h"
@@ -236,6 +237,12 @@ tidy(const char *s, size_t len, struct buf *out)
 		blank_run = 0;
 	}
 	return MD_OK;
+}
+
+void
+html_library_init(void)
+{
+	xmlInitParser();
 }
 
 enum md_err

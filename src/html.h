@@ -22,4 +22,11 @@
  */
 enum md_err html_to_text(const char *html, size_t len, struct buf *out);
 
+/*
+ * Set up libxml2 once, from the main thread, before html_to_text() runs
+ * on other threads: libxml2 initialises itself on first use, and that is
+ * not safe to race. Harmless when repeated.
+ */
+void html_library_init(void);
+
 #endif

@@ -81,9 +81,8 @@ local_year(time_t t)
  */
 static enum md_err
 find_recorded(struct db *db, const struct intake_source *src, const struct message *msg,
-    const char *raw, size_t len, enum intake_outcome *outcome, int64_t *row)
+    const char *sha, enum intake_outcome *outcome, int64_t *row)
 {
-	char sha[MSGSTORE_SHA256_HEX];
 	enum md_err err;
 
 	err = msgstore_find_uid(db, src->mailbox, src->uidvalidity, src->uid, row);
@@ -98,9 +97,6 @@ find_recorded(struct db *db, const struct intake_source *src, const struct messa
 			return err;
 		}
 	}
-	err = msgstore_sha256_hex(raw, len, sha);
-	if (err)
-		return err;
 	err = msgstore_find_sha256(db, sha, row);
 	if (err != MD_ERR_NOTFOUND) {
 		*outcome = INTAKE_DUPLICATE;
@@ -116,7 +112,7 @@ find_recorded(struct db *db, const struct intake_source *src, const struct messa
  */
 static void
 message_record(const struct intake_source *src, const char *raw, size_t len,
-    const struct message *msg, time_t now, struct msgstore_new *rec)
+    const struct message *msg, const char *sha, time_t now, struct msgstore_new *rec)
 {
 	memset(rec, 0, sizeof(*rec));
 	rec->mailbox = src->mailbox;
@@ -126,6 +122,7 @@ message_record(const struct intake_source *src, const char *raw, size_t len,
 	rec->raw_len = len;
 	rec->msg = msg;
 	rec->received_at = now;
+	rec->sha256_hex = sha;
 }
 
 static enum md_err
@@ -134,7 +131,7 @@ record_message(struct db *db, const struct intake_source *src, const char *raw, 
 {
 	struct msgstore_new rec;
 
-	message_record(src, raw, len, msg, now, &rec);
+	message_record(src, raw, len, msg, NULL, now, &rec);
 	return msgstore_insert(db, &rec, row);
 }
 
@@ -353,49 +350,88 @@ route(const struct intake_env *env, const struct message *msg,
 }
 
 static enum md_err
-classify_automatic(const struct intake_env *env, const struct message *msg, const char *raw,
+classify_automatic(const struct md_config *cfg, const struct message *msg, const char *raw,
     size_t len, struct auto_verdict *v)
 {
 	struct autodetect_config ac;
 	const char *own[1];
 
 	autodetect_config_default(&ac);
-	ac.loop_domain = env->cfg->message_id_domain;
-	own[0] = env->cfg->smtp_from;
+	ac.loop_domain = cfg->message_id_domain;
+	own[0] = cfg->smtp_from;
 	ac.own_addresses = own;
 	ac.n_own_addresses = 1;
 	return autodetect_check(msg, raw, len, &ac, v);
 }
 
 enum md_err
+intake_prepare(const struct md_config *cfg, const char *raw, size_t len,
+    struct intake_prepared *p)
+{
+	struct message_limits lim;
+	enum md_err err;
+
+	memset(p, 0, sizeof(*p));
+	limits_from_config(cfg, &lim);
+	err = message_parse(raw, len, &lim, &p->msg);
+	if (err == MD_ERR_LIMIT) {
+		p->over_limit = 1;
+		return MD_OK;
+	}
+	if (err)
+		return err;
+	err = classify_automatic(cfg, p->msg, raw, len, &p->verdict);
+	if (err == MD_OK)
+		err = msgstore_sha256_hex(raw, len, p->sha256);
+	if (err)
+		intake_prepared_free(p);
+	return err;
+}
+
+void
+intake_prepared_free(struct intake_prepared *p)
+{
+	autodetect_verdict_free(&p->verdict);
+	message_free(p->msg);
+	memset(p, 0, sizeof(*p));
+}
+
+enum md_err
 intake_message(const struct intake_env *env, const struct intake_source *src,
     const char *raw, size_t len, time_t now, struct intake_result *res)
 {
-	struct message_limits lim;
-	struct message *msg = NULL;
+	struct intake_prepared p;
+	enum md_err err;
+
+	memset(res, 0, sizeof(*res));
+	err = intake_prepare(env->cfg, raw, len, &p);
+	if (err)
+		return err;
+	err = intake_message_prepared(env, src, raw, len, &p, now, res);
+	intake_prepared_free(&p);
+	return err;
+}
+
+enum md_err
+intake_message_prepared(const struct intake_env *env, const struct intake_source *src,
+    const char *raw, size_t len, const struct intake_prepared *p, time_t now,
+    struct intake_result *res)
+{
+	const struct message *msg = p->msg;
+	const struct auto_verdict *verdict = &p->verdict;
 	struct msgstore_new rec;
-	struct auto_verdict verdict;
 	char esc[256];
 	enum md_err err;
 	int no_sender;
 
 	memset(res, 0, sizeof(*res));
-	memset(&verdict, 0, sizeof(verdict));
-	limits_from_config(env->cfg, &lim);
-	/* Parse before the transaction so the write lock is held briefly. */
-	err = message_parse(raw, len, &lim, &msg);
-	if (err == MD_ERR_LIMIT)
+	if (p->over_limit)
 		return intake_oversize(env, src, len, raw, len < 65536 ? len : 65536, now, res);
-	if (err)
-		return err;
-	err = classify_automatic(env, msg, raw, len, &verdict);
-	if (err)
-		goto out;
 
 	err = db_begin(env->db);
 	if (err)
-		goto out;
-	err = find_recorded(env->db, src, msg, raw, len, &res->outcome, &res->message_row);
+		return err;
+	err = find_recorded(env->db, src, msg, p->sha256, &res->outcome, &res->message_row);
 	if (err == MD_OK) {
 		err = advance_mailbox(env->db, src, now);
 		goto commit;
@@ -403,20 +439,20 @@ intake_message(const struct intake_env *env, const struct intake_source *src,
 	if (err != MD_ERR_NOTFOUND)
 		goto rollback;
 
-	message_record(src, raw, len, msg, now, &rec);
+	message_record(src, raw, len, msg, p->sha256, now, &rec);
 	no_sender = msg->from_addr == NULL || !notice_address_valid(msg->from_addr);
-	if (verdict.is_automatic || no_sender) {
+	if (verdict->is_automatic || no_sender) {
 		/* Never on a case (a bounce is linked to its notice instead). */
 		err = msgstore_insert(env->db, &rec, &res->message_row);
 		if (err)
 			goto rollback;
 	}
-	if (verdict.is_automatic) {
+	if (verdict->is_automatic) {
 		res->outcome = INTAKE_AUTOMATIC;
 		snprintf(res->note, sizeof(res->note), "uid %u: automatic mail (%s): %s", src->uid,
-		    verdict.kind, verdict.reason);
+		    verdict->kind, verdict->reason);
 		/* A bounce is linked to the notice it reports on (hygiene). */
-		err = bounce_handle(env->cfg, env->db, &verdict, msg, raw, len, res->message_row,
+		err = bounce_handle(env->cfg, env->db, verdict, msg, raw, len, res->message_row,
 		    now, NULL);
 		if (err)
 			goto rollback;
@@ -439,15 +475,12 @@ commit:
 		snprintf(res->note, sizeof(res->note), "uid %u: case %s registered for %s",
 		    src->uid, res->case_number,
 		    log_escape(esc, sizeof(esc), msg->from_addr));
-	goto out;
+	return MD_OK;
 rollback:
 	db_rollback(env->db);
 	memset(res, 0, sizeof(*res));
 	log_warnx("uid %u: not taken in: %s%s%s", src->uid, md_strerror(err),
 	    db_errmsg(env->db)[0] ? ": " : "", db_errmsg(env->db));
-out:
-	autodetect_verdict_free(&verdict);
-	message_free(msg);
 	return err;
 }
 
@@ -518,7 +551,7 @@ queue_oversize_notice(const struct intake_env *env, const struct message *msg,
 	    config_find_staff(cfg, msg->from_addr) ||
 	    strcasecmp(msg->from_addr, cfg->smtp_from) == 0)
 		return MD_OK;
-	err = classify_automatic(env, msg, head, headlen, &v);
+	err = classify_automatic(cfg, msg, head, headlen, &v);
 	if (err == MD_OK && v.is_automatic)
 		err = MD_ERR_EXISTS;
 	autodetect_verdict_free(&v);

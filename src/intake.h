@@ -14,11 +14,14 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "autodetect.h"
 #include "calendar.h"
 #include "case.h"
 #include "config.h"
 #include "db.h"
 #include "error.h"
+#include "message.h"
+#include "msgstore.h"
 #include "triage.h"
 
 /* What the daemon hands intake: all borrowed, none modified. */
@@ -67,6 +70,31 @@ struct intake_result {
 	int note_is_warning;
 };
 
+/*
+ * What is worked out about a message before the database is touched: its
+ * parse, whether it is automatic mail, and its content hash. Nothing here
+ * reads the database or global state, so the daemon builds it on its
+ * fetch thread while the message before is being written.
+ */
+struct intake_prepared {
+	struct message *msg;            /* owned; NULL when over_limit */
+	int over_limit;                 /* too large or complex to parse: taken in as oversize */
+	struct auto_verdict verdict;    /* owned; set when msg is */
+	char sha256[MSGSTORE_SHA256_HEX];
+};
+
+/*
+ * Fill *p for raw (len bytes, borrowed: it must stay valid and unchanged
+ * until intake_message_prepared() is done with p). On an error nothing is
+ * left to free. Errors: MD_ERR_NOMEM, and message_parse()'s errors other
+ * than MD_ERR_LIMIT (which sets over_limit instead).
+ */
+enum md_err intake_prepare(const struct md_config *cfg, const char *raw, size_t len,
+    struct intake_prepared *p);
+
+/* Free what intake_prepare() built; harmless on a zeroed struct. */
+void intake_prepared_free(struct intake_prepared *p);
+
 /* A short English name for an outcome, for logs ("new-case", ...). */
 const char *intake_outcome_name(enum intake_outcome outcome);
 
@@ -82,6 +110,14 @@ const char *intake_outcome_name(enum intake_outcome outcome);
  */
 enum md_err intake_message(const struct intake_env *env, const struct intake_source *src,
     const char *raw, size_t len, time_t now, struct intake_result *res);
+
+/*
+ * intake_message() for a message that intake_prepare() has read already
+ * (from the same raw and len, with env->cfg). p stays the caller's.
+ */
+enum md_err intake_message_prepared(const struct intake_env *env,
+    const struct intake_source *src, const char *raw, size_t len,
+    const struct intake_prepared *p, time_t now, struct intake_result *res);
 
 /*
  * Record a message too large to read (size bytes as the server reports

@@ -238,8 +238,7 @@ insert_message(struct db *db, const struct msgstore_new *in, int64_t *id)
 	enum md_err err;
 	int rc;
 
-	err = msgstore_sha256_hex(in->raw, in->raw_len, sha);
-	if (err)
+	if (in->sha256_hex == NULL && (err = msgstore_sha256_hex(in->raw, in->raw_len, sha)) != MD_OK)
 		return err;
 	err = db_prepare_cached(db, "INSERT INTO messages (case_id, mailbox, uidvalidity, uid,"
 	    " message_id, sha256, raw, subject, from_addr, from_name, date, text, direction,"
@@ -257,7 +256,7 @@ insert_message(struct db *db, const struct msgstore_new *in, int64_t *id)
 		sqlite3_bind_null(st, 4);
 	}
 	dbstmt_bind_text(st, 5, m ? m->message_id : NULL);
-	sqlite3_bind_text(st, 6, sha, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, in->sha256_hex ? in->sha256_hex : sha, -1, SQLITE_STATIC);
 	/* A zero-length blob must still be a blob, not NULL. A large one goes to message_raw. */
 	if (in->raw_len < MSGSTORE_STREAM_MIN)
 		sqlite3_bind_blob64(st, 7, in->raw_len ? (const void *)in->raw : "", in->raw_len,

@@ -46,6 +46,7 @@ struct msgstore_new {
 	int64_t case_id;          /* 0: not (yet) linked to a case */
 	int outgoing;             /* nonzero: direction "out" */
 	time_t received_at;
+	const char *sha256_hex;   /* the raw bytes' hash when known (msgstore_sha256_hex()); NULL: computed */
 };
 
 /*
