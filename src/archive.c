@@ -17,6 +17,9 @@
 #include "archive.h"
 #include "case.h"
 #include "cli.h"
+#include "intake.h"
+#include "log.h"
+#include "message.h"
 #include "msgstore.h"
 #include "workflow.h"
 
@@ -26,6 +29,7 @@ struct xctx {
 	const char *lang;
 	int zh;
 	const char *attach_dir;
+	struct message_limits lim;  /* intake's, to find attachments kept once */
 	size_t n_attachments;
 	enum md_err err;
 };
@@ -215,15 +219,62 @@ write_attachment(struct xctx *x, int64_t msg, int n, const char *name, const voi
 	return close(fd) == 0 ? MD_OK : MD_ERR_IO;
 }
 
+/*
+ * The bytes of an attachment kept once (msgstore.h): the message parsed
+ * again (once for all its attachments, *parsed) and the attachment at the
+ * row's part, provided it is still the one intake recorded. Anything else
+ * would write some other file under the listed SHA-256: MD_ERR_STATE.
+ */
+static enum md_err
+kept_once(struct xctx *x, int64_t msg, sqlite3_stmt *st, struct message **parsed,
+    const struct message_attachment **out)
+{
+	const char *name = (const char *)sqlite3_column_text(st, 0);
+	const char *type = (const char *)sqlite3_column_text(st, 1);
+	const char *sha = (const char *)sqlite3_column_text(st, 5);
+	sqlite3_int64 size = sqlite3_column_int64(st, 2);
+	sqlite3_int64 part = sqlite3_column_int64(st, 4);
+	const struct message_attachment *a;
+	char got[MSGSTORE_SHA256_HEX];
+	enum md_err err;
+
+	if (*parsed == NULL) {
+		err = msgstore_parse_stored(x->db, msg, &x->lim, parsed);
+		if (err)
+			return err;
+	}
+	if (sqlite3_column_type(st, 4) != SQLITE_INTEGER || part < 0 ||
+	    (sqlite3_uint64)part >= (*parsed)->n_attachments)
+		goto differs;
+	a = &(*parsed)->attachments[part];
+	if (strcmp(a->filename ? a->filename : "", name ? name : "") != 0 ||
+	    strcmp(a->content_type ? a->content_type : "application/octet-stream",
+	    type ? type : "") != 0 || (sqlite3_int64)a->size != size || a->data == NULL)
+		goto differs;
+	err = msgstore_attachment_sha256(a, got);
+	if (err)
+		return err;
+	if (strcmp(got, sha ? sha : "") != 0)
+		goto differs;
+	*out = a;
+	return MD_OK;
+differs:
+	log_warnx("message %lld: attachment %lld no longer decodes from the stored message"
+	    " as it did when it was taken in", (long long)msg, (long long)part);
+	return MD_ERR_STATE;
+}
+
 static void
 attachments(struct xctx *x, int64_t msg)
 {
 	char sha[MSGSTORE_SHA256_HEX], size[32];
+	const struct message_attachment *a;
+	struct message *parsed = NULL;
 	sqlite3_stmt *st;
 	int rc, n = 0;
 
-	if (db_prepare(x->db, "SELECT filename, content_type, size, data FROM attachments"
-	    " WHERE message_id = ? ORDER BY id", &st) != MD_OK) {
+	if (db_prepare(x->db, "SELECT filename, content_type, size, data, part, sha256"
+	    " FROM attachments WHERE message_id = ? ORDER BY id", &st) != MD_OK) {
 		x->err = MD_ERR_DB;
 		return;
 	}
@@ -233,7 +284,10 @@ attachments(struct xctx *x, int64_t msg)
 		const char *type = (const char *)sqlite3_column_text(st, 1);
 		const void *data = sqlite3_column_blob(st, 3);
 		size_t len = (size_t)sqlite3_column_bytes(st, 3);
-		int kept = sqlite3_column_type(st, 3) != SQLITE_NULL;
+		/* Rows from before migration 6 hold the bytes; later ones their SHA-256. */
+		int stored = sqlite3_column_type(st, 3) != SQLITE_NULL;
+		int once = !stored && sqlite3_column_type(st, 5) != SQLITE_NULL;
+		int kept = stored || once;
 
 		if (n++ == 0)
 			fprintf(x->fp, "<table class=\"meta\"><tr><th>%s</th><th>%s</th><th>%s</th>"
@@ -241,7 +295,9 @@ attachments(struct xctx *x, int64_t msg)
 			    x->zh ? "类型" : "Type", x->zh ? "大小（字节）" : "Size (bytes)");
 		x->n_attachments++;
 		snprintf(size, sizeof(size), "%lld", (long long)sqlite3_column_int64(st, 2));
-		if (kept && msgstore_sha256_hex(data ? data : "", len, sha) != MD_OK)
+		if (once)
+			snprintf(sha, sizeof(sha), "%s", (const char *)sqlite3_column_text(st, 5));
+		else if (stored && msgstore_sha256_hex(data ? data : "", len, sha) != MD_OK)
 			snprintf(sha, sizeof(sha), "?");
 		fputs("<tr><td>", x->fp);
 		esc(x, name && *name ? name : "(unnamed)", 0);
@@ -250,7 +306,13 @@ attachments(struct xctx *x, int64_t msg)
 		fprintf(x->fp, "</td><td>%s</td><td><code>%s</code></td></tr>\n", size,
 		    kept ? sha : (x->zh ? "（内容未保存：超过大小限制）" :
 		    "(content not kept: over the size limit)"));
-		if (kept && x->attach_dir && x->err == MD_OK)
+		if (!kept || !x->attach_dir || x->err != MD_OK)
+			continue;
+		if (once) {
+			x->err = kept_once(x, msg, st, &parsed, &a);
+			if (x->err == MD_OK)
+				x->err = write_attachment(x, msg, n, name, a->data, a->size);
+		} else
 			x->err = write_attachment(x, msg, n, name, data ? data : "", len);
 	}
 	if (n)
@@ -258,6 +320,7 @@ attachments(struct xctx *x, int64_t msg)
 	if (rc != SQLITE_DONE)
 		x->err = db_status(x->db, rc);
 	sqlite3_finalize(st);
+	message_free(parsed);
 }
 
 static void
@@ -369,6 +432,7 @@ archive_export_html(struct db *db, const struct md_config *cfg, int64_t case_id,
 	x.lang = cfg->language && strcmp(cfg->language, "en") == 0 ? "en" : "zh";
 	x.zh = strcmp(x.lang, "zh") == 0;
 	x.attach_dir = attach_dir;
+	intake_message_limits(cfg, &x.lim);
 	err = case_load(db, case_id, &f);
 	if (err)
 		return err;

@@ -233,12 +233,26 @@ static const char migration_5[] =
 	" message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,"
 	" raw BLOB NOT NULL);";
 
+/*
+ * Migration 6: attachments kept once. Their bytes are in the raw message,
+ * which is always kept verbatim, so a new row keeps only what identifies
+ * the part (part: its position, from 0, in message_parse()'s attachment
+ * list) and the SHA-256 of its decoded bytes (sha256, which the archive
+ * lists without decoding, and which proves a later decoding gives the same
+ * bytes); data stays NULL. sha256 NULL on a new row: over the size limit,
+ * not kept. Rows written before keep their data and a NULL part.
+ */
+static const char migration_6[] =
+	"ALTER TABLE attachments ADD COLUMN part INTEGER;"
+	"ALTER TABLE attachments ADD COLUMN sha256 TEXT;";
+
 static const char *const migrations[] = {
 	migration_1,
 	migration_2,
 	migration_3,
 	migration_4,
 	migration_5,
+	migration_6,
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

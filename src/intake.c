@@ -37,8 +37,8 @@ intake_outcome_name(enum intake_outcome outcome)
 	return "unknown";
 }
 
-static void
-limits_from_config(const struct md_config *cfg, struct message_limits *lim)
+void
+intake_message_limits(const struct md_config *cfg, struct message_limits *lim)
 {
 	lim->max_message_size = cfg->limits.max_message_size;
 	lim->max_header_count = cfg->limits.max_header_count;
@@ -372,7 +372,7 @@ intake_prepare(const struct md_config *cfg, const char *raw, size_t len,
 	enum md_err err;
 
 	memset(p, 0, sizeof(*p));
-	limits_from_config(cfg, &lim);
+	intake_message_limits(cfg, &lim);
 	err = message_parse(raw, len, &lim, &p->msg);
 	if (err == MD_ERR_LIMIT) {
 		p->over_limit = 1;

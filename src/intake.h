@@ -120,6 +120,13 @@ enum md_err intake_message_prepared(const struct intake_env *env,
     const struct intake_prepared *p, time_t now, struct intake_result *res);
 
 /*
+ * The parser limits intake_message() and intake_prepare() apply, from cfg's [limits]. Whoever
+ * parses a stored message again to find its attachments by position
+ * (msgstore_parse_stored()) uses them too, so the parts are numbered alike.
+ */
+void intake_message_limits(const struct md_config *cfg, struct message_limits *lim);
+
+/*
  * Record a message too large to read (size bytes as the server reports
  * it, of which head is the first headlen bytes) so that the secretariat
  * learns of it; the message itself stays on the server. Same transaction

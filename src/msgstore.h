@@ -24,6 +24,14 @@
 enum md_err msgstore_sha256_hex(const void *raw, size_t len, char *out);
 
 /*
+ * Lower-case hex SHA-256 of attachment a's decoded bytes into out
+ * (MSGSTORE_SHA256_HEX bytes); a deferred attachment is decoded from the raw
+ * message, which must still be valid. MD_ERR_STATE for an attachment whose
+ * data was not kept, MD_ERR_NOMEM.
+ */
+enum md_err msgstore_attachment_sha256(const struct message_attachment *a, char *out);
+
+/*
  * Is the message already recorded? Each lookup returns MD_OK with *id set
  * (the oldest match), MD_ERR_NOTFOUND, or a mapped database error. id may
  * be NULL.
@@ -50,15 +58,19 @@ struct msgstore_new {
 };
 
 /*
- * Record a message, its parsed fields and its attachments (those whose
- * data the parser kept or deferred, see message.h; others keep name and
- * size only). Raw bytes and attachments of 1 MiB and more are written in
- * steps (sqlite3_blob_write), so that SQLite never holds them whole; a
- * deferred attachment is decoded from raw, which must still be valid. Runs inside the
- * caller's transaction when there is one, else in its own. *id (may be NULL)
- * receives the new row id. MD_ERR_EXISTS when the mailbox/UIDVALIDITY/UID is
- * already recorded; MD_ERR_INPUT without raw bytes; database errors as
- * db_status().
+ * Record a message, its parsed fields and one attachments row per
+ * attachment of msg, which must be what message_parse() made of raw (the
+ * attachments are read back by parsing raw again, see
+ * msgstore_parse_stored()). A row keeps name, type, size, the attachment's
+ * position in msg (part, from 0) and, when the parser kept its data, the
+ * SHA-256 of the decoded bytes (sha256 NULL: over the size limit, not kept);
+ * the bytes themselves are only in raw. Raw bytes of 1 MiB and more are
+ * written in steps (sqlite3_blob_write), so that SQLite never holds them
+ * whole; a deferred attachment is hashed from raw, which must still be
+ * valid. Runs inside the caller's transaction when there is one, else in
+ * its own. *id (may be NULL) receives the new row id. MD_ERR_EXISTS when
+ * the mailbox/UIDVALIDITY/UID is already recorded; MD_ERR_INPUT without raw
+ * bytes; MD_ERR_NOMEM; database errors as db_status().
  */
 enum md_err msgstore_insert(struct db *db, const struct msgstore_new *in, int64_t *id);
 
@@ -75,6 +87,20 @@ enum md_err msgstore_set_case(struct db *db, int64_t message_id, int64_t case_id
  * for convenience, *len without the NUL). MD_ERR_NOTFOUND.
  */
 enum md_err msgstore_get_raw(struct db *db, int64_t id, char **raw, size_t *len);
+
+/*
+ * Parse stored message id again from its raw bytes, to read the
+ * attachments that its attachments rows identify by part. lim should be
+ * the limits intake parsed it with (they decide which parts are reached);
+ * its max_message_size and max_attachment_size are not applied, so every
+ * attachment comes back with its data decoded in memory. A reader compares
+ * name, type, size and SHA-256 with the row before trusting the bytes: a
+ * changed configuration or parser could number the parts differently.
+ * *out is the caller's (message_free()). MD_ERR_NOTFOUND, MD_ERR_NOMEM,
+ * database errors.
+ */
+enum md_err msgstore_parse_stored(struct db *db, int64_t id, const struct message_limits *lim,
+    struct message **out);
 
 struct mailbox_state {
 	uint32_t uidvalidity;

@@ -513,6 +513,48 @@ test_batch_unit_overwriting_many_pages(void **state)
 	db_close(db);
 }
 
+/* The migration that keeps attachments once (their rows lose the bytes). */
+#define ATTACH_ONCE_VERSION	6
+
+/* A database from before it is brought forward; its attachments keep their bytes. */
+static void
+test_attachments_once_migration_keeps_old_rows(void **state)
+{
+	struct fixture *f = *state;
+	struct db *db = NULL;
+	sqlite3 *h;
+	char sql[64];
+
+	assert_true(db_code_version() >= ATTACH_ONCE_VERSION);
+	assert_int_equal(db_open(f->path, &db), MD_OK);
+	db_close(db);
+	/* Back to the schema before: the two columns did not exist. */
+	assert_int_equal(sqlite3_open(f->path, &h), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", ATTACH_ONCE_VERSION - 1);
+	assert_int_equal(sqlite3_exec(h, "ALTER TABLE attachments DROP COLUMN part;"
+	    "ALTER TABLE attachments DROP COLUMN sha256;"
+	    "INSERT INTO messages (id, sha256, raw, direction, received_at)"
+	    " VALUES (1, 'x', 'raw', 'in', 0);"
+	    "INSERT INTO attachments (message_id, filename, size, data)"
+	    " VALUES (1, 'a.txt', 3, X'616263'), (1, 'big.zip', 99999999, NULL);",
+	    NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+
+	assert_int_equal(db_open(f->path, &db), MD_OK);
+	assert_int_equal(db_schema_version(db), db_code_version());
+	assert_int_equal(query_int(db, "SELECT count(*) FROM attachments WHERE part IS NULL"
+	    " AND sha256 IS NULL"), 2);
+	assert_int_equal(query_int(db, "SELECT data = X'616263' FROM attachments"
+	    " WHERE filename = 'a.txt'"), 1);
+	assert_int_equal(query_int(db, "SELECT data IS NULL FROM attachments"
+	    " WHERE filename = 'big.zip'"), 1);
+	assert_int_equal(db_exec(db, "INSERT INTO attachments (message_id, filename, size, part,"
+	    " sha256) VALUES (1, 'b.pdf', 7, 0, 'abc')"), MD_OK);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM attachments"), 3);
+	db_close(db);
+}
+
 int
 main(void)
 {
@@ -520,6 +562,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_fresh_file_is_private_and_migrated, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attachments_once_migration_keeps_old_rows,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unopenable_and_garbage_files, setup,
 		    teardown),
 		cmocka_unit_test(test_code_mapping),

@@ -79,11 +79,15 @@ test_insert_and_find(void **state)
 	free(back);
 	assert_int_equal(msgstore_get_raw(f->db, id + 100, &back, &len), MD_ERR_NOTFOUND);
 
+	/* Attachments keep metadata, their position and a SHA-256 when kept; never bytes. */
 	assert_int_equal(testdb_int(f->db, "SELECT count(*) FROM attachments"), 2);
-	assert_int_equal(testdb_int(f->db, "SELECT length(data) FROM attachments"
-	    " WHERE filename = '合同.pdf'"), sizeof(pdf));
-	assert_int_equal(testdb_int(f->db, "SELECT data IS NULL FROM attachments"
-	    " WHERE filename = 'huge.zip'"), 1);
+	assert_int_equal(testdb_int(f->db, "SELECT count(*) FROM attachments WHERE data IS NULL"),
+	    2);
+	assert_int_equal(testdb_int(f->db, "SELECT part = 0 AND size = 7 AND sha256 = '"
+	    "80e617e98468563bc746a71f3ffcf84502fea1df815569c90bc6a79f8fccabe6'"
+	    " AND content_type = 'application/pdf' FROM attachments WHERE filename = '合同.pdf'"), 1);
+	assert_int_equal(testdb_int(f->db, "SELECT part = 1 AND sha256 IS NULL AND size = 99999999"
+	    " FROM attachments WHERE filename = 'huge.zip'"), 1);
 	assert_int_equal(testdb_int(f->db, "SELECT date FROM messages"), 1767225600);
 	assert_int_equal(testdb_int(f->db, "SELECT direction = 'in' AND case_id IS NULL"
 	    " AND from_addr = 'zhang@qq.com' AND subject = '咨询' FROM messages"), 1);
@@ -261,13 +265,22 @@ test_large_message_streamed(void **state)
 	assert_int_equal(msgstore_sha256_hex(raw, n, hex), MD_OK);
 	assert_int_equal(msgstore_find_sha256(f->db, hex, NULL), MD_OK);
 
-	assert_int_equal(db_prepare(f->db, "SELECT data FROM attachments ORDER BY id", &st), MD_OK);
+	/* The deferred attachment is hashed from its encoded bytes, the other from memory. */
+	assert_int_equal(db_prepare(f->db, "SELECT data IS NULL, part, size, sha256 FROM attachments"
+	    " ORDER BY id", &st), MD_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_bytes(st, 0), (int)att[0].size);
-	assert_memory_equal(sqlite3_column_blob(st, 0), bin, att[0].size);
+	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	assert_int_equal(sqlite3_column_int(st, 1), 0);
+	assert_int_equal(sqlite3_column_int64(st, 2), (sqlite3_int64)att[0].size);
+	assert_int_equal(msgstore_sha256_hex(bin, att[0].size, want), MD_OK);
+	assert_string_equal((const char *)sqlite3_column_text(st, 3), want);
+	assert_int_equal(msgstore_attachment_sha256(&att[0], hex), MD_OK);
+	assert_string_equal(hex, want);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_bytes(st, 0), (int)enc_len);
-	assert_memory_equal(sqlite3_column_blob(st, 0), enc, enc_len);
+	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	assert_int_equal(sqlite3_column_int(st, 1), 1);
+	assert_int_equal(msgstore_sha256_hex(enc, enc_len, want), MD_OK);
+	assert_string_equal((const char *)sqlite3_column_text(st, 3), want);
 	sqlite3_finalize(st);
 
 	/* A small message next to it stays in messages.raw. */
