@@ -24,9 +24,12 @@
  * attach_dir (may be NULL) is an existing directory into which each stored
  * attachment is also written as "M<message>-<n>-<safe name>" (mode 0600,
  * never overwriting: MD_ERR_EXISTS). *n_attachments (may be NULL) receives
- * how many attachments the record lists.
+ * how many attachments the record lists. An attachment kept once (only in
+ * its raw message, see msgstore.h) is decoded from the raw message for
+ * attach_dir, and written only when it is still the one taken in.
  * Errors: MD_ERR_NOTFOUND (no such case), MD_ERR_IO (write failed),
- * MD_ERR_EXISTS, MD_ERR_NOMEM, database errors.
+ * MD_ERR_EXISTS, MD_ERR_STATE (an attachment no longer decodes from its
+ * raw message as it did at intake; logged), MD_ERR_NOMEM, database errors.
  */
 enum md_err archive_export_html(struct db *db, const struct md_config *cfg, int64_t case_id,
     FILE *fp, const char *attach_dir, size_t *n_attachments);
