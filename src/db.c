@@ -246,6 +246,23 @@ static const char migration_6[] =
 	"ALTER TABLE attachments ADD COLUMN part INTEGER;"
 	"ALTER TABLE attachments ADD COLUMN sha256 TEXT;";
 
+/*
+ * Migration 7: a notice on a case is stored once. Its bytes were kept twice
+ * in the same transaction, in outbox.data and as the case's outgoing
+ * message; now such an outbox row points at that message (message_row) and
+ * keeps data empty. Rows written before, and notices without a case, keep
+ * their own data (message_row NULL). The foreign key keeps a queued
+ * notice's message from being deleted under it; nothing deletes messages,
+ * so the child column needs no index for that check. outbox_bytes gives
+ * every outbox row's bytes wherever they are, for the operator's sqlite3.
+ */
+static const char migration_7[] =
+	"ALTER TABLE outbox ADD COLUMN message_row INTEGER REFERENCES messages(id);"
+	"CREATE VIEW outbox_bytes AS SELECT o.id AS id,"
+	" CASE WHEN o.message_row IS NULL THEN o.data ELSE coalesce(r.raw, m.raw) END AS data"
+	" FROM outbox o LEFT JOIN messages m ON m.id = o.message_row"
+	" LEFT JOIN message_raw r ON r.message_id = o.message_row;";
+
 static const char *const migrations[] = {
 	migration_1,
 	migration_2,
@@ -253,6 +270,7 @@ static const char *const migrations[] = {
 	migration_4,
 	migration_5,
 	migration_6,
+	migration_7,
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -80,12 +80,11 @@ staff_reply_to(const struct md_config *cfg, struct db *db, const struct notify_r
  */
 static enum md_err
 record_outgoing(const struct md_config *cfg, struct db *db, const struct notify_request *rq,
-    const struct notice_msg *nm, time_t now)
+    const struct notice_msg *nm, time_t now, int64_t *row)
 {
 	struct msgstore_new rec;
 	struct message m;
 	char from[NOTIFY_ADDR_MAX + 1];
-	int64_t row = 0;
 	char detail[512];
 	enum md_err err;
 	size_t i;
@@ -109,12 +108,12 @@ record_outgoing(const struct md_config *cfg, struct db *db, const struct notify_
 	rec.case_id = rq->case_id;
 	rec.outgoing = 1;
 	rec.received_at = now;
-	err = msgstore_insert(db, &rec, &row);
+	err = msgstore_insert(db, &rec, row);
 	if (err)
 		return err;
 	snprintf(detail, sizeof(detail), "%s to %s (Message-ID <%s>)", rq->kind, rq->to_addr,
 	    nm->message_id);
-	return case_add_event(db, rq->case_id, now, "notice", "system", detail, row, NULL);
+	return case_add_event(db, rq->case_id, now, "notice", "system", detail, *row, NULL);
 }
 
 enum md_err
@@ -189,14 +188,21 @@ notify_queue(const struct md_config *cfg, struct db *db, const struct notify_req
 	ob.rcpt = rq->to_addr;
 	ob.data = nm.data;
 	ob.len = nm.len;
-	err = outbox_queue(db, &ob, now, NULL);
-	if (err)
-		goto out;
+	/*
+	 * A case notice's bytes are stored once, as the case's outgoing
+	 * message, and its outbox row points there. Checked first, so that a
+	 * notice the outbox refuses leaves no message behind.
+	 */
 	if (rq->case_id) {
-		err = record_outgoing(cfg, db, rq, &nm, now);
+		err = outbox_check(&ob);
+		if (err == MD_OK)
+			err = record_outgoing(cfg, db, rq, &nm, now, &ob.message_row);
 		if (err)
 			goto out;
 	}
+	err = outbox_queue(db, &ob, now, NULL);
+	if (err)
+		goto out;
 	if (message_id) {
 		*message_id = nm.message_id;
 		nm.message_id = NULL;

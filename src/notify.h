@@ -1,7 +1,7 @@
 /*
  * Queuing a notice about a case: render its template, build the MIME
- * message, put it in the outbox and keep a copy with the case's messages,
- * all inside the caller's transaction, so a notice exists exactly when the
+ * message, keep it with the case's messages and put it in the outbox
+ * (pointing at that message rather than holding a second copy), all inside the caller's transaction, so a notice exists exactly when the
  * change that caused it was committed.
  */
 #ifndef MD_NOTIFY_H
@@ -42,7 +42,8 @@ struct notify_request {
  * Queue the notice described by rq at time now inside the caller's open
  * transaction. *message_id (may be NULL) receives the new Message-ID
  * (caller frees). A case notice is also recorded as an outgoing message of
- * the case with a "notice" event.
+ * the case with a "notice" event; its outbox row reads its bytes from that
+ * message (outbox.h, message_row).
  * Errors: MD_ERR_STATE (no transaction), MD_ERR_INPUT (template problem or
  * invalid recipient, logged with the reason), MD_ERR_NOMEM, database errors.
  */

@@ -45,6 +45,19 @@ crlf_only(const char *data, size_t len)
 }
 
 enum md_err
+outbox_check(const struct outbox_new *in)
+{
+	if (in->kind == NULL || *in->kind == '\0' || in->message_id == NULL ||
+	    *in->message_id == '\0' || in->mail_from == NULL || in->rcpt == NULL ||
+	    in->data == NULL || in->len == 0)
+		return MD_ERR_INPUT;
+	if ((*in->mail_from && !outbox_address_ok(in->mail_from)) ||
+	    !outbox_address_ok(in->rcpt) || !crlf_only(in->data, in->len))
+		return MD_ERR_INPUT;
+	return MD_OK;
+}
+
+enum md_err
 outbox_queue(struct db *db, const struct outbox_new *in, time_t now, int64_t *id)
 {
 	sqlite3_stmt *st;
@@ -53,16 +66,12 @@ outbox_queue(struct db *db, const struct outbox_new *in, time_t now, int64_t *id
 
 	if (!db_in_transaction(db))
 		return MD_ERR_STATE;
-	if (in->kind == NULL || *in->kind == '\0' || in->message_id == NULL ||
-	    *in->message_id == '\0' || in->mail_from == NULL || in->rcpt == NULL ||
-	    in->data == NULL || in->len == 0)
-		return MD_ERR_INPUT;
-	if ((*in->mail_from && !outbox_address_ok(in->mail_from)) ||
-	    !outbox_address_ok(in->rcpt) || !crlf_only(in->data, in->len))
-		return MD_ERR_INPUT;
+	err = outbox_check(in);
+	if (err)
+		return err;
 	err = db_prepare_cached(db, "INSERT INTO outbox (case_id, kind, message_id, mail_from, rcpt,"
-	    " data, status, attempts, next_attempt_at, created_at)"
-	    " VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)", &st);
+	    " data, status, attempts, next_attempt_at, created_at, message_row)"
+	    " VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)", &st);
 	if (err)
 		return err;
 	dbstmt_bind_id(st, 1, in->case_id);
@@ -70,9 +79,14 @@ outbox_queue(struct db *db, const struct outbox_new *in, time_t now, int64_t *id
 	sqlite3_bind_text(st, 3, in->message_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, in->mail_from, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, in->rcpt, -1, SQLITE_STATIC);
-	sqlite3_bind_blob64(st, 6, in->data, in->len, SQLITE_STATIC);
+	/* The bytes are the message row's: an empty blob here, not a second copy. */
+	if (in->message_row)
+		sqlite3_bind_blob64(st, 6, "", 0, SQLITE_STATIC);
+	else
+		sqlite3_bind_blob64(st, 6, in->data, in->len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, (sqlite3_int64)now);
 	sqlite3_bind_int64(st, 8, (sqlite3_int64)now);
+	dbstmt_bind_id(st, 9, in->message_row);
 	rc = sqlite3_step(st);
 	err = db_status(db, rc);
 	db_release(db, st);
@@ -113,6 +127,9 @@ item_from_row(sqlite3_stmt *st, struct outbox_item *it)
 	    (err = db_column_dup_empty(st, 5, &it->rcpt)) ||
 	    (err = db_column_dup(st, 10, &it->last_error)))
 		return err;
+	/* NULL only for a message_row whose message is gone (see the SELECT). */
+	if (sqlite3_column_type(st, 6) == SQLITE_NULL)
+		return MD_ERR_DB;
 	p = sqlite3_column_blob(st, 6);
 	n = (size_t)sqlite3_column_bytes(st, 6);
 	it->data = malloc(n + 1);
@@ -125,8 +142,16 @@ item_from_row(sqlite3_stmt *st, struct outbox_item *it)
 	return MD_OK;
 }
 
-#define ITEM_COLUMNS "id, case_id, kind, message_id, mail_from, rcpt, data," \
-	" attempts, next_attempt_at, created_at, last_error"
+/*
+ * A notice on a case keeps its bytes in its message (message_row, raw in
+ * messages or, from 1 MiB, in message_raw); older rows and notices without
+ * a case in outbox.data.
+ */
+#define ITEM_FROM "SELECT o.id, o.case_id, o.kind, o.message_id, o.mail_from, o.rcpt," \
+	" CASE WHEN o.message_row IS NULL THEN o.data ELSE coalesce(r.raw, m.raw) END," \
+	" o.attempts, o.next_attempt_at, o.created_at, o.last_error FROM outbox o" \
+	" LEFT JOIN messages m ON m.id = o.message_row" \
+	" LEFT JOIN message_raw r ON r.message_id = o.message_row"
 
 /* The first row of st (bound, not yet stepped) as a new item; st is released. */
 static enum md_err
@@ -161,9 +186,9 @@ outbox_next_due(struct db *db, time_t now, struct outbox_item **out)
 	enum md_err err;
 
 	*out = NULL;
-	err = db_prepare_cached(db, "SELECT " ITEM_COLUMNS " FROM outbox"
-	    " WHERE status = 'queued' AND next_attempt_at <= ?"
-	    " ORDER BY created_at, id LIMIT 1", &st);
+	err = db_prepare_cached(db, ITEM_FROM
+	    " WHERE o.status = 'queued' AND o.next_attempt_at <= ?"
+	    " ORDER BY o.created_at, o.id LIMIT 1", &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
@@ -207,8 +232,8 @@ outbox_get_due(struct db *db, int64_t id, time_t now, struct outbox_item **out)
 	enum md_err err;
 
 	*out = NULL;
-	err = db_prepare_cached(db, "SELECT " ITEM_COLUMNS " FROM outbox"
-	    " WHERE id = ? AND status = 'queued' AND next_attempt_at <= ?", &st);
+	err = db_prepare_cached(db, ITEM_FROM
+	    " WHERE o.id = ? AND o.status = 'queued' AND o.next_attempt_at <= ?", &st);
 	if (err)
 		return err;
 	sqlite3_bind_int64(st, 1, id);

@@ -28,6 +28,9 @@ struct outbox_new {
 	const char *rcpt;         /* the one envelope recipient */
 	const char *data;         /* complete message, CRLF line ends */
 	size_t len;
+	int64_t message_row;      /* 0: data is kept in the outbox row. Else the messages
+	                             row (written before, in this transaction) whose raw
+	                             bytes are data: checked here, stored only there */
 };
 
 struct outbox_item {
@@ -37,7 +40,8 @@ struct outbox_item {
 	char *message_id;         /* owned */
 	char *mail_from;          /* owned */
 	char *rcpt;               /* owned */
-	char *data;               /* owned, NUL-terminated for convenience */
+	char *data;               /* owned, NUL-terminated for convenience; read from the
+	                             notice's message when the row points at one */
 	size_t len;               /* bytes of data without the NUL */
 	int attempts;             /* tries so far */
 	time_t next_attempt_at;
@@ -61,19 +65,29 @@ struct outbox_counts {
 int outbox_address_ok(const char *addr);
 
 /*
+ * What outbox_queue() would refuse without touching the database:
+ * MD_ERR_INPUT for a bad envelope address, an empty kind, message_id or
+ * data, or data containing a bare LF or CR (data must already be CRLF);
+ * else MD_OK. For a caller that writes other rows first (the notice's
+ * message) and must not leave them behind for a notice that is refused.
+ */
+enum md_err outbox_check(const struct outbox_new *in);
+
+/*
  * Queue one message for one recipient, due at once, inside the caller's
- * transaction (MD_ERR_STATE without one). MD_ERR_INPUT for a bad envelope
- * address, an empty kind, message_id or data, or data containing a bare LF
- * or CR (data must already be CRLF); MD_ERR_EXISTS when message_id is
- * already queued; database errors as db_status(). *id may be NULL.
+ * transaction (MD_ERR_STATE without one). MD_ERR_INPUT as outbox_check();
+ * MD_ERR_EXISTS when message_id is already queued; database errors as
+ * db_status() (MD_ERR_DB for a message_row that does not exist). *id may be
+ * NULL.
  */
 enum md_err outbox_queue(struct db *db, const struct outbox_new *in, time_t now, int64_t *id);
 
 /*
  * The next item to try: status queued, next_attempt_at <= now, oldest
  * (created first) first. MD_OK with *out set (free with outbox_item_free()),
- * MD_ERR_NOTFOUND when nothing is due, database errors as db_status().
- * Taking does not change the item.
+ * MD_ERR_NOTFOUND when nothing is due, database errors as db_status();
+ * MD_ERR_DB when the item's message_row no longer exists (the foreign key
+ * keeps it from being deleted). Taking does not change the item.
  */
 enum md_err outbox_next_due(struct db *db, time_t now, struct outbox_item **out);
 
@@ -89,7 +103,7 @@ enum md_err outbox_due_ids(struct db *db, time_t now, int64_t *ids, size_t max, 
 /*
  * Item id if it is still queued and due at now (as outbox_next_due() gives
  * it); MD_ERR_NOTFOUND when it is not (finished or put off since its id was
- * taken), database errors as db_status().
+ * taken), database errors as outbox_next_due().
  */
 enum md_err outbox_get_due(struct db *db, int64_t id, time_t now, struct outbox_item **out);
 

@@ -14,6 +14,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "outbox.h"
 
 struct fixture {
 	char dir[64];
@@ -105,6 +106,128 @@ test_fresh_file_is_private_and_migrated(void **state)
 	db_close(db);
 	assert_int_equal(stat(f->path, &sb), 0);
 	assert_int_equal(sb.st_mode & 07777, 0600);
+}
+
+static void
+exec_ok(sqlite3 *h, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg ? msg : "?");
+	sqlite3_free(msg);
+}
+
+static const char old_notice[] = "From: chamber@chamber.test\r\nTo: a@members.test\r\n"
+    "Subject: old\r\nMessage-ID: <old-%d@chamber.test>\r\n\r\nqueued before 7\r\n";
+
+/* The schema version that stores a case's notice once (migration 7). */
+#define NOTICES_ONCE_VERSION 7
+
+/*
+ * Take a closed file at the current schema back to before migration 7,
+ * which only adds outbox.message_row (the table's last column: SQLite
+ * appends it to the table's SQL) and the outbox_bytes view. DROP COLUMN
+ * refuses a column with a REFERENCES clause, so the table's SQL is edited.
+ */
+static void
+undo_notices_once(const char *path)
+{
+	char sql[64];
+	sqlite3 *h;
+
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", NOTICES_ONCE_VERSION - 1);
+	exec_ok(h, "PRAGMA writable_schema = ON;"
+	    "UPDATE sqlite_master SET sql = replace(sql,"
+	    " ', message_row INTEGER REFERENCES messages(id)', '') WHERE name = 'outbox';"
+	    "DELETE FROM sqlite_master WHERE name = 'outbox_bytes';"
+	    "PRAGMA writable_schema = OFF;");
+	exec_ok(h, sql);
+	sqlite3_close(h);
+}
+
+/*
+ * Schema 6 to 7 with notices queued and sent the old way (bytes in
+ * outbox.data and again in messages): they keep their bytes and are still
+ * sent; notices queued after point at their message.
+ */
+static void
+test_notices_once_migration_keeps_old_notices(void **state)
+{
+	struct fixture *f = *state;
+	struct db *db = NULL;
+	struct outbox_item *it;
+	struct outbox_new in;
+	char data[256], sql[1024];
+	sqlite3 *h;
+	int i;
+
+	assert_true(db_code_version() >= NOTICES_ONCE_VERSION);
+	assert_int_equal(db_open(f->path, &db), MD_OK);
+	db_close(db);
+	undo_notices_once(f->path);
+	assert_int_equal(sqlite3_open(f->path, &h), SQLITE_OK);
+	exec_ok(h, "PRAGMA integrity_check");
+	assert_int_equal(sqlite3_exec(h, "SELECT message_row FROM outbox", NULL, NULL, NULL),
+	    SQLITE_ERROR);
+	/* What schema 6 code wrote: a case, its notices in both places, one sent. */
+	exec_ok(h, "INSERT INTO cases (id, number, prefix, year, seq, submitted_at, created_at,"
+	    " updated_at) VALUES (1, 'MD-2026-0001', 'MD', 2026, 1, 1, 1, 1)");
+	for (i = 1; i <= 2; i++) {
+		snprintf(data, sizeof(data), old_notice, i);
+		snprintf(sql, sizeof(sql), "INSERT INTO messages (case_id, message_id, sha256, raw,"
+		    " direction, received_at) VALUES (1, 'old-%d@chamber.test', 'x', '%s', 'out', 1);"
+		    "INSERT INTO outbox (case_id, kind, message_id, mail_from, rcpt, data, status,"
+		    " attempts, next_attempt_at, created_at, sent_at) VALUES (1, 'ack',"
+		    " 'old-%d@chamber.test', 'chamber@chamber.test', 'a@members.test', CAST('%s' AS"
+		    " BLOB), '%s', 0, 1, %d, %s)", i, data, i, data, i == 1 ? "sent" : "queued", i,
+		    i == 1 ? "1" : "NULL");
+		exec_ok(h, sql);
+	}
+	sqlite3_close(h);
+
+	assert_int_equal(db_open(f->path, &db), MD_OK);
+	assert_int_equal(db_schema_version(db), db_code_version());
+	assert_int_equal(query_int(db, "SELECT count(*) FROM outbox WHERE message_row IS NULL"
+	    " AND length(data) > 0"), 2);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM outbox_bytes b JOIN outbox o"
+	    " USING (id) WHERE b.data = o.data"), 2);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM outbox WHERE status = 'sent'"), 1);
+	/* The queued one goes out with the bytes it was queued with. */
+	assert_int_equal(outbox_next_due(db, 100, &it), MD_OK);
+	snprintf(data, sizeof(data), old_notice, 2);
+	assert_int_equal(it->len, strlen(data));
+	assert_memory_equal(it->data, data, it->len);
+	assert_int_equal(outbox_mark_sent(db, it->id, 100), MD_OK);
+	outbox_item_free(it);
+	assert_int_equal(outbox_next_due(db, 100, &it), MD_ERR_NOTFOUND);
+
+	/* A notice queued now is stored once and read from its message. */
+	assert_int_equal(db_begin(db), MD_OK);
+	snprintf(data, sizeof(data), old_notice, 3);
+	snprintf(sql, sizeof(sql), "INSERT INTO messages (case_id, message_id, sha256, raw,"
+	    " direction, received_at) VALUES (1, 'old-3@chamber.test', 'x', '%s', 'out', 1)",
+	    data);
+	assert_int_equal(db_exec(db, sql), MD_OK);
+	memset(&in, 0, sizeof(in));
+	in.case_id = 1;
+	in.kind = "ack";
+	in.message_id = "old-3@chamber.test";
+	in.mail_from = "chamber@chamber.test";
+	in.rcpt = "a@members.test";
+	in.data = data;
+	in.len = strlen(data);
+	in.message_row = sqlite3_last_insert_rowid(db_handle(db));
+	assert_int_equal(outbox_queue(db, &in, 200, NULL), MD_OK);
+	assert_int_equal(db_commit(db), MD_OK);
+	assert_int_equal(query_int(db, "SELECT length(data) FROM outbox"
+	    " WHERE message_id = 'old-3@chamber.test'"), 0);
+	assert_int_equal(outbox_next_due(db, 300, &it), MD_OK);
+	assert_int_equal(it->len, strlen(data));
+	assert_memory_equal(it->data, data, it->len);
+	outbox_item_free(it);
+	db_close(db);
 }
 
 static void
@@ -528,6 +651,7 @@ test_attachments_once_migration_keeps_old_rows(void **state)
 	assert_true(db_code_version() >= ATTACH_ONCE_VERSION);
 	assert_int_equal(db_open(f->path, &db), MD_OK);
 	db_close(db);
+	undo_notices_once(f->path);
 	/* Back to the schema before: the two columns did not exist. */
 	assert_int_equal(sqlite3_open(f->path, &h), SQLITE_OK);
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", ATTACH_ONCE_VERSION - 1);
@@ -564,6 +688,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_newer_schema_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attachments_once_migration_keeps_old_rows,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notices_once_migration_keeps_old_notices, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unopenable_and_garbage_files, setup,
 		    teardown),
 		cmocka_unit_test(test_code_mapping),

@@ -18,6 +18,7 @@
 #include "case.h"
 #include "message.h"
 #include "notify.h"
+#include "outbox.h"
 #include "testenv.h"
 
 static int
@@ -157,6 +158,50 @@ test_recorded_copy_reads_like_the_sent_message(void **state)
 	assert_stored_as_parsed(env, (int)i + 4);
 }
 
+/* A case notice's bytes are stored once, as its message; others keep theirs in the outbox. */
+static void
+test_case_notice_stored_once(void **state)
+{
+	struct testenv *env = *state;
+	int64_t id = testenv_case(env, "s", NULL);
+	struct notify_request rq;
+	struct outbox_item *it;
+	sqlite3_stmt *st;
+
+	assert_true(id > 0);
+	queue(env, id, "reply", "case notice", "t");
+	queue(env, 0, "reply", "no case", "t");
+	assert_int_equal(testenv_count(env, "SELECT count(*) FROM outbox o JOIN messages m"
+	    " ON m.id = o.message_row WHERE o.case_id IS NOT NULL AND length(o.data) = 0"
+	    " AND m.direction = 'out' AND m.case_id = o.case_id"
+	    " AND m.message_id = o.message_id AND length(m.raw) > 0"), 1);
+	assert_int_equal(testenv_count(env, "SELECT count(*) FROM outbox WHERE case_id IS NULL"
+	    " AND message_row IS NULL AND length(data) > 0"), 1);
+	assert_int_equal(testenv_count(env, "SELECT count(*) FROM messages"), 1);
+	/* The sender gets the very bytes kept with the case. */
+	assert_int_equal(outbox_next_due(env->db, time(NULL) + 1, &it), MD_OK);
+	assert_int_equal(it->case_id, id);
+	assert_int_equal(sqlite3_prepare_v2(db_handle(env->db), "SELECT raw FROM messages",
+	    -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(it->len, (size_t)sqlite3_column_bytes(st, 0));
+	assert_memory_equal(it->data, sqlite3_column_blob(st, 0), it->len);
+	sqlite3_finalize(st);
+	outbox_item_free(it);
+
+	/* A notice that cannot be queued leaves no message on the case behind. */
+	memset(&rq, 0, sizeof(rq));
+	rq.case_id = id;
+	rq.kind = "reply";
+	rq.template_name = "ack";
+	rq.to_addr = "not an address";
+	assert_int_equal(db_begin(env->db), MD_OK);
+	assert_int_equal(notify_queue(env->cfg, env->db, &rq, time(NULL), NULL), MD_ERR_INPUT);
+	assert_int_equal(db_commit(env->db), MD_OK);
+	assert_int_equal(testenv_count(env, "SELECT count(*) FROM messages"), 1);
+	assert_int_equal(testenv_count(env, "SELECT count(*) FROM outbox"), 2);
+}
+
 static void
 write_template(const char *dir, const char *subject)
 {
@@ -225,6 +270,7 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_templates_are_read_again_only_after_forgetting,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_case_notice_stored_once, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -203,6 +203,108 @@ test_due_ids_in_batches(void **state)
 	assert_int_equal(ids[0], c);
 }
 
+/* An outgoing messages row holding raw (len bytes); its id. */
+static int64_t
+message_row(struct testdb *f, const char *raw, size_t len)
+{
+	sqlite3_stmt *st;
+
+	assert_int_equal(sqlite3_prepare_v2(db_handle(f->db), "INSERT INTO messages (sha256, raw,"
+	    " direction, received_at) VALUES ('x', ?, 'out', 1)", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_blob64(st, 1, raw, len, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	return sqlite3_last_insert_rowid(db_handle(f->db));
+}
+
+static void
+test_bytes_kept_with_the_message_are_read_from_it(void **state)
+{
+	struct testdb *f = *state;
+	struct outbox_new in = {
+		.kind = "ack", .message_id = "m1@example.cn", .mail_from = "chamber@example.cn",
+		.rcpt = "a@qq.com", .data = notice, .len = sizeof(notice) - 1,
+	};
+	struct outbox_item *it;
+	sqlite3_stmt *st;
+	int64_t a, b, c, row;
+	char *big, sql[200];
+	size_t big_len = 1024 * 1024 + 3, i;
+
+	/* Checked like any other: a bad notice is refused before anything is written. */
+	in.rcpt = "<a@qq.com>";
+	assert_int_equal(outbox_check(&in), MD_ERR_INPUT);
+	in.rcpt = "a@qq.com";
+	assert_int_equal(outbox_check(&in), MD_OK);
+
+	assert_int_equal(db_begin(f->db), MD_OK);
+	in.message_row = row = message_row(f, notice, sizeof(notice) - 1);
+	assert_int_equal(outbox_queue(f->db, &in, 10, &a), MD_OK);
+	/* A large message's bytes are in message_raw (msgstore.c); read from there too. */
+	big = malloc(big_len);
+	assert_non_null(big);
+	for (i = 0; i < big_len; i++)
+		big[i] = (i % 80 == 78) ? '\r' : (i % 80 == 79) ? '\n' : (char)('a' + i % 26);
+	in.message_row = message_row(f, "", 0);
+	assert_int_equal(sqlite3_exec(db_handle(f->db), "INSERT INTO message_raw (message_id, raw)"
+	    " SELECT max(id), zeroblob(0) FROM messages", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db_handle(f->db), "UPDATE message_raw SET raw = ?"
+	    " WHERE message_id = ?", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_blob64(st, 1, big, big_len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, in.message_row);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	in.message_id = "m2@example.cn";
+	in.data = big;
+	in.len = big_len;
+	assert_int_equal(outbox_queue(f->db, &in, 11, &b), MD_OK);
+	/* A row of its own (no message): the bytes stay in the outbox. */
+	in.message_id = "m3@example.cn";
+	in.message_row = 0;
+	in.data = notice;
+	in.len = sizeof(notice) - 1;
+	assert_int_equal(outbox_queue(f->db, &in, 12, &c), MD_OK);
+	/* A message that does not exist cannot be pointed at. */
+	in.message_id = "m4@example.cn";
+	in.message_row = row + 100;
+	assert_int_equal(outbox_queue(f->db, &in, 12, NULL), MD_ERR_DB);
+	assert_int_equal(db_commit(f->db), MD_OK);
+
+	/* Stored once: the outbox rows pointing at a message hold no bytes. */
+	assert_int_equal(testdb_int(f->db, "SELECT sum(length(data)) FROM outbox"
+	    " WHERE message_row IS NOT NULL"), 0);
+	assert_int_equal(testdb_int(f->db, "SELECT length(data) FROM outbox"
+	    " WHERE message_row IS NULL"), (long long)sizeof(notice) - 1);
+
+	assert_int_equal(outbox_next_due(f->db, 100, &it), MD_OK);
+	assert_int_equal(it->id, a);
+	assert_int_equal(it->len, sizeof(notice) - 1);
+	assert_memory_equal(it->data, notice, sizeof(notice) - 1);
+	assert_int_equal(it->data[it->len], '\0');
+	outbox_item_free(it);
+	assert_int_equal(outbox_get_due(f->db, b, 100, &it), MD_OK);
+	assert_int_equal(it->len, big_len);
+	assert_memory_equal(it->data, big, big_len);
+	outbox_item_free(it);
+	assert_int_equal(outbox_get_due(f->db, c, 100, &it), MD_OK);
+	assert_memory_equal(it->data, notice, sizeof(notice) - 1);
+	outbox_item_free(it);
+	free(big);
+
+	/* The message of a notice cannot be deleted from under it. */
+	assert_int_not_equal(sqlite3_exec(db_handle(f->db), "DELETE FROM messages WHERE id IN"
+	    " (SELECT message_row FROM outbox)", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(testdb_int(f->db, "SELECT count(*) FROM outbox_bytes"
+	    " WHERE data IS NOT NULL AND length(data) > 0"), 3);
+	/* Should it be gone anyway (foreign keys off), the item is an error, not empty mail. */
+	snprintf(sql, sizeof(sql), "PRAGMA foreign_keys = OFF; DELETE FROM messages WHERE id ="
+	    " (SELECT message_row FROM outbox WHERE id = %lld); PRAGMA foreign_keys = ON",
+	    (long long)a);
+	assert_int_equal(sqlite3_exec(db_handle(f->db), sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(outbox_get_due(f->db, a, 100, &it), MD_ERR_DB);
+	assert_null(it);
+}
+
 int
 main(void)
 {
@@ -213,6 +315,8 @@ main(void)
 		    testdb_state_teardown),
 		cmocka_unit_test_setup_teardown(test_due_ids_in_batches, testdb_state_setup,
 		    testdb_state_teardown),
+		cmocka_unit_test_setup_teardown(test_bytes_kept_with_the_message_are_read_from_it,
+		    testdb_state_setup, testdb_state_teardown),
 	};
 
 	log_init("test_outbox", 1, LOG_LEVEL_ERROR);

@@ -172,8 +172,9 @@ last_body(struct fx *f, const char *kind, const char *rcpt)
 	unsigned acc = 0;
 	int bits = 0, v;
 
-	assert_int_equal(sqlite3_prepare_v2(db_handle(f->te.db), "SELECT data FROM outbox"
-	    " WHERE kind = ? AND rcpt = ? ORDER BY id DESC LIMIT 1", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db_handle(f->te.db), "SELECT b.data FROM outbox o"
+	    " JOIN outbox_bytes b USING (id) WHERE o.kind = ? AND o.rcpt = ?"
+	    " ORDER BY o.id DESC LIMIT 1", -1, &st, NULL), SQLITE_OK);
 	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, rcpt, -1, SQLITE_STATIC);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);

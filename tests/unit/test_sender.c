@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "case.h"
+#include "notify.h"
 #include "outbox.h"
 #include "sender.h"
 #include "testenv.h"
@@ -201,6 +202,84 @@ test_too_many_attempts_fail_for_good(void **state)
 	testenv_teardown(&env);
 }
 
+/* What the sink received as DIR/NNNNNN.eml (n from 1), malloc'ed; *len its size. */
+static char *
+sink_message(const struct test_sink *sink, int n, size_t *len)
+{
+	char path[600], *p;
+	FILE *fp;
+	long size;
+
+	snprintf(path, sizeof(path), "%s/%06d.eml", sink->dir, n);
+	fp = fopen(path, "rb");
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	size = ftell(fp);
+	assert_true(size > 0);
+	rewind(fp);
+	p = malloc((size_t)size);
+	assert_non_null(p);
+	assert_int_equal(fread(p, 1, (size_t)size, fp), (size_t)size);
+	fclose(fp);
+	*len = (size_t)size;
+	return p;
+}
+
+/*
+ * A case notice keeps its bytes only as the case's message and is sent from
+ * there; a row queued with its own bytes (before schema 6, or without a
+ * case) is sent from the outbox as before.
+ */
+static void
+test_notice_sent_from_its_message(void **state)
+{
+	struct fixture *f = *state;
+	struct testenv *env = &f->env;
+	struct template_var v[] = { { "subject", "税收咨询" }, { "case_tag", "[MD-2026-0001]" } };
+	struct notify_request rq;
+	struct sender_stats stats;
+	sqlite3_stmt *st;
+	int64_t case_id;
+	char *got;
+	size_t len;
+
+	case_id = testenv_case(env, "s", NULL);
+	assert_true(case_id > 0);
+	memset(&rq, 0, sizeof(rq));
+	rq.case_id = case_id;
+	rq.kind = "ack";
+	rq.template_name = "ack";
+	rq.vars = v;
+	rq.nvars = 2;
+	rq.to_addr = "alice@members.test";
+	rq.auto_submitted = NOTICE_AUTO_REPLIED;
+	assert_int_equal(db_begin(env->db), MD_OK);
+	assert_int_equal(notify_queue(env->cfg, env->db, &rq, time(NULL) - 20, NULL), MD_OK);
+	assert_int_equal(db_commit(env->db), MD_OK);
+	assert_int_equal(queue(env, case_id, "bob@members.test", 1), 0);
+	assert_int_equal(testenv_count(env, "SELECT count(*) FROM outbox"
+	    " WHERE message_row IS NOT NULL AND length(data) = 0"), 1);
+
+	assert_int_equal(sender_new(env->cfg, env->db, &f->s), MD_OK);
+	assert_int_equal(sender_flush(f->s, NULL, &stats), MD_OK);
+	assert_int_equal(stats.sent, 2);
+	assert_int_equal(test_sink_count(&f->sink), 2);
+	assert_int_equal(testenv_count(env, "SELECT count(*) FROM outbox WHERE status = 'sent'"), 2);
+	/* Oldest first: the case notice, byte for byte the message kept with the case. */
+	got = sink_message(&f->sink, 1, &len);
+	assert_int_equal(sqlite3_prepare_v2(db_handle(env->db), "SELECT raw FROM messages"
+	    " WHERE direction = 'out' AND case_id = ?", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_int64(st, 1, case_id);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(len, (size_t)sqlite3_column_bytes(st, 0));
+	assert_memory_equal(got, sqlite3_column_blob(st, 0), len);
+	sqlite3_finalize(st);
+	free(got);
+	got = sink_message(&f->sink, 2, &len);
+	assert_non_null(memmem(got, len, "Subject: notice 1\r\n", 19));
+	free(got);
+}
+
 int
 main(void)
 {
@@ -209,6 +288,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sent_refused_and_others_continue, sink_setup,
 		    sink_teardown),
 		cmocka_unit_test_setup_teardown(test_more_than_a_batch_in_one_flush, sink_setup,
+		    sink_teardown),
+		cmocka_unit_test_setup_teardown(test_notice_sent_from_its_message, sink_setup,
 		    sink_teardown),
 		cmocka_unit_test(test_unreachable_server_defers_with_backoff),
 		cmocka_unit_test(test_too_many_attempts_fail_for_good),
