@@ -23,16 +23,19 @@ bench_stack_start "$BENCH_WORK/stack"
 SINK_PORT="$(bench_free_port)"
 bench_sink_start "$SINK_PORT"
 
-# fill_outbox DB N: N queued notices, due now, in one transaction.
+# fill_outbox DB N: N queued notices, due now, in one transaction. From
+# schema 7 (outbox.message_row) each is stored as notify.c stores a case's
+# notice: the bytes in an outgoing messages row, the outbox row pointing at it.
 fill_outbox()
 {
 	"$PYTHON" - "$1" "$2" <<'EOF'
-import base64, sqlite3, sys, time
+import base64, hashlib, sqlite3, sys, time
 db, n = sys.argv[1], int(sys.argv[2])
 now = int(time.time())
 body = ("张伟 您好：\n\n您于2026年11月27日 10:15提交的诉求已登记，编号 MD-2026-%04d。\n"
         "我们将在2个工作日内完成审核并告知您结果。\n\n此致\n测试商会秘书处\n")
 con = sqlite3.connect(db, isolation_level=None)
+once = any(r[1] == "message_row" for r in con.execute("PRAGMA table_info(outbox)"))
 con.execute("BEGIN")
 for i in range(n):
     rcpt = "m%04d@members.test" % (i % 2000)
@@ -45,10 +48,19 @@ for i in range(n):
             "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
             % (rcpt, subj, mid)).encode() + base64.encodebytes(
                 ((body % i) * 3).encode()).replace(b"\n", b"\r\n")
+    if not once:
+        con.execute("INSERT INTO outbox (case_id, kind, message_id, mail_from, rcpt, data,"
+                    " status, attempts, next_attempt_at, created_at)"
+                    " VALUES (NULL, 'ack', ?, 'chamber@chamber.test', ?, ?, 'queued', 0, ?, ?)",
+                    (mid, rcpt, data, now - 1, now - 1))
+        continue
+    row = con.execute("INSERT INTO messages (message_id, sha256, raw, from_addr, direction,"
+                      " received_at) VALUES (?, ?, ?, 'chamber@chamber.test', 'out', ?)",
+                      (mid, hashlib.sha256(data).hexdigest(), data, now - 1)).lastrowid
     con.execute("INSERT INTO outbox (case_id, kind, message_id, mail_from, rcpt, data,"
-                " status, attempts, next_attempt_at, created_at)"
-                " VALUES (NULL, 'ack', ?, 'chamber@chamber.test', ?, ?, 'queued', 0, ?, ?)",
-                (mid, rcpt, data, now - 1, now - 1))
+                " status, attempts, next_attempt_at, created_at, message_row)"
+                " VALUES (NULL, 'ack', ?, 'chamber@chamber.test', ?, x'', 'queued', 0, ?, ?, ?)",
+                (mid, rcpt, now - 1, now - 1, row))
 con.execute("COMMIT")
 EOF
 }
@@ -58,8 +70,11 @@ smtplib_baseline()
 {
 	"$PYTHON" - "$1" "$2" <<'EOF'
 import smtplib, sqlite3, sys, time
-rows = sqlite3.connect(sys.argv[1]).execute(
-    "SELECT mail_from, rcpt, data FROM outbox ORDER BY id").fetchall()
+con = sqlite3.connect(sys.argv[1])
+view = con.execute("SELECT count(*) FROM sqlite_master WHERE name = 'outbox_bytes'").fetchone()[0]
+rows = con.execute("SELECT o.mail_from, o.rcpt, b.data FROM outbox o JOIN outbox_bytes b USING (id)"
+                   " ORDER BY o.id" if view else
+                   "SELECT mail_from, rcpt, data FROM outbox ORDER BY id").fetchall()
 t = time.monotonic()
 with smtplib.SMTP("127.0.0.1", int(sys.argv[2]), timeout=30) as s:
     for f, r, d in rows:
