@@ -60,6 +60,15 @@ caltz_date_valid(int y, int m, int d)
 }
 
 /*
+ * The zone file last found good: the daemon converts in one zone several
+ * times per message, and a stat() each time was most of its time-zone
+ * cost. Only a file deleted while the process runs is not noticed again;
+ * the tzdata package replaces files, it does not remove them in use.
+ * Single-threaded, like all TZ switching here.
+ */
+static char zone_path_ok[PATH_MAX];
+
+/*
  * glibc falls back to UTC silently for a zone it cannot load, which would
  * shift every deadline by hours; so the zone file must exist, and the name
  * must not be able to escape the zone directory.
@@ -84,7 +93,12 @@ zone_name_ok(const char *tz)
 	n = snprintf(path, sizeof(path), "%s/%s", dir, tz);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return 0;
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+	if (strcmp(path, zone_path_ok) == 0)
+		return 1;
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return 0;
+	memcpy(zone_path_ok, path, (size_t)n + 1);
+	return 1;
 }
 
 enum md_err

@@ -76,6 +76,15 @@ local_to_epoch(struct tm *tm, const char *tz, time_t *out)
 		tz = CALENDAR_DEFAULT_TZ;
 	if (strchr(tz, '\n') || strlen(tz) > 128)
 		return MD_ERR_INPUT;
+	/* Already the zone in effect (the daemon's own): nothing to switch. */
+	if (old && strcmp(old, tz) == 0) {
+		tm->tm_isdst = -1;
+		t = mktime(tm);
+		if (t == (time_t)-1)
+			return MD_ERR_INPUT;
+		*out = t;
+		return MD_OK;
+	}
 	if (old) {
 		saved = strdup(old);
 		if (saved == NULL)

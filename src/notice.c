@@ -144,6 +144,14 @@ notice_msgid_valid(const char *id)
 	return 1;
 }
 
+/*
+ * The zone last found installed: every notice is dated in the chamber's
+ * one zone, and an access() per notice bought nothing after the first.
+ * Only a zone file deleted while the process runs goes unnoticed. The
+ * process is single-threaded, as the TZ switching below requires anyway.
+ */
+static char zone_seen[65];
+
 static int
 zone_valid(const char *zone)
 {
@@ -156,9 +164,14 @@ zone_valid(const char *zone)
 		if (!((zone[i] >= 'a' && zone[i] <= 'z') || (zone[i] >= 'A' && zone[i] <= 'Z') ||
 		    (zone[i] >= '0' && zone[i] <= '9') || strchr("/_+-", zone[i]) != NULL))
 			return 0;
+	if (strcmp(zone, zone_seen) == 0)
+		return 1;
 	/* glibc silently falls back to UTC for an unknown zone: refuse it instead. */
 	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", zone);
-	return access(path, R_OK) == 0;
+	if (access(path, R_OK) != 0)
+		return 0;
+	memcpy(zone_seen, zone, n + 1);
+	return 1;
 }
 
 enum md_err
@@ -179,17 +192,29 @@ notice_format_date(time_t t, const char *zone, char *dst, size_t dstlen)
 	} else {
 		if (!zone_valid(zone))
 			return MD_ERR_INPUT;
-		if ((old = getenv("TZ")) != NULL && (saved = strdup(old)) == NULL)
-			return MD_ERR_NOMEM;
-		setenv("TZ", zone, 1);
-		tzset();
-		ok = localtime_r(&t, &tm) != NULL;
-		if (saved) {
-			setenv("TZ", saved, 1);
-			free(saved);
-		} else
-			unsetenv("TZ");
-		tzset();
+		old = getenv("TZ");
+		/*
+		 * The daemon runs in the chamber's zone: then there is nothing
+		 * to switch. tzset() costs no syscall for an unchanged TZ and
+		 * makes sure localtime_r() follows TZ even when whoever set it
+		 * did not call tzset() after.
+		 */
+		if (old != NULL && strcmp(old, zone) == 0) {
+			tzset();
+			ok = localtime_r(&t, &tm) != NULL;
+		} else {
+			if (old != NULL && (saved = strdup(old)) == NULL)
+				return MD_ERR_NOMEM;
+			setenv("TZ", zone, 1);
+			tzset();
+			ok = localtime_r(&t, &tm) != NULL;
+			if (saved) {
+				setenv("TZ", saved, 1);
+				free(saved);
+			} else
+				unsetenv("TZ");
+			tzset();
+		}
 	}
 	if (!ok)
 		return MD_ERR_INPUT;

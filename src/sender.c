@@ -9,6 +9,7 @@
 #include "ratelimit.h"
 #include "sender.h"
 #include "smtp.h"
+#include "staffauth.h"
 
 /* Due items taken per query. */
 #define SENDER_BATCH	256
@@ -42,8 +43,12 @@ sender_reconfigure(struct sender *s, const struct md_config *cfg)
 	smtp_client_free(s->smtp);
 	s->smtp = NULL;
 	s->cfg = cfg;
-	/* A reload is when edited notice templates take effect. */
+	/*
+	 * A reload is when edited notice templates and a replaced reply-token
+	 * secret take effect.
+	 */
 	notify_forget_templates();
+	staffauth_forget_secret();
 	return MD_OK;
 }
 

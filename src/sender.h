@@ -28,9 +28,9 @@ struct sender;
 enum md_err sender_new(const struct md_config *cfg, struct db *db, struct sender **out);
 
 /*
- * Use a new configuration (after a reload); the connection is reopened and
- * the notice templates are read again when next used
- * (notify_forget_templates()).
+ * Use a new configuration (after a reload); the connection is reopened, and
+ * the notice templates and the staff reply-token secret are read again
+ * when next used (notify_forget_templates(), staffauth_forget_secret()).
  */
 enum md_err sender_reconfigure(struct sender *s, const struct md_config *cfg);
 

@@ -20,6 +20,26 @@
 
 static const char base32[] = "abcdefghijklmnopqrstuvwxyz234567";
 
+/*
+ * The secret as last read, and from where: the daemon makes a token for
+ * most notices, and reading the file for each was a syscall round of its
+ * own per message. staffauth_forget_secret() empties it on reload; a
+ * different path (another configuration) reads again. Single-threaded.
+ */
+static struct {
+	char path[4096];
+	unsigned char key[SECRET_MAX];
+	size_t len;             /* 0: nothing cached */
+} secret;
+
+void
+staffauth_forget_secret(void)
+{
+	gnutls_memset(secret.key, 0, sizeof(secret.key));
+	secret.len = 0;
+	secret.path[0] = '\0';
+}
+
 /* Where the secret is: the configured file, else next to the database. */
 static enum md_err
 secret_path(const struct md_config *cfg, char *out, size_t outlen, int *generated)
@@ -75,10 +95,11 @@ secret_create(const char *path)
 	return MD_OK;
 }
 
+/* The secret for cfg into *key (valid until staffauth_forget_secret()). */
 static enum md_err
-secret_read(const struct md_config *cfg, unsigned char *key, size_t *keylen)
+secret_get(const struct md_config *cfg, const unsigned char **key, size_t *keylen)
 {
-	char path[4096];
+	char path[sizeof(secret.path)];
 	FILE *fp;
 	size_t n;
 	int generated;
@@ -87,6 +108,12 @@ secret_read(const struct md_config *cfg, unsigned char *key, size_t *keylen)
 	err = secret_path(cfg, path, sizeof(path), &generated);
 	if (err)
 		return err;
+	if (secret.len > 0 && strcmp(path, secret.path) == 0) {
+		*key = secret.key;
+		*keylen = secret.len;
+		return MD_OK;
+	}
+	staffauth_forget_secret();
 	fp = fopen(path, "rbe");
 	if (fp == NULL && errno == ENOENT && generated) {
 		err = secret_create(path);
@@ -100,18 +127,24 @@ secret_read(const struct md_config *cfg, unsigned char *key, size_t *keylen)
 		log_warn("cannot read the staff reply-token secret %s", path);
 		return MD_ERR_IO;
 	}
-	n = fread(key, 1, SECRET_MAX, fp);
+	n = fread(secret.key, 1, sizeof(secret.key), fp);
 	if (ferror(fp)) {
 		fclose(fp);
+		staffauth_forget_secret();
 		return MD_ERR_IO;
 	}
 	fclose(fp);
-	while (n > 0 && (key[n - 1] == '\n' || key[n - 1] == '\r' || key[n - 1] == ' '))
+	while (n > 0 && (secret.key[n - 1] == '\n' || secret.key[n - 1] == '\r' ||
+	    secret.key[n - 1] == ' '))
 		n--;
 	if (n < SECRET_MIN) {
 		log_warnx("staff reply-token secret %s is shorter than %d bytes", path, SECRET_MIN);
+		staffauth_forget_secret();
 		return MD_ERR_INPUT;
 	}
+	memcpy(secret.path, path, sizeof(secret.path));
+	secret.len = n;
+	*key = secret.key;
 	*keylen = n;
 	return MD_OK;
 }
@@ -120,7 +153,8 @@ enum md_err
 staffauth_token(const struct md_config *cfg, const char *staff, const char *case_number,
     char *token)
 {
-	unsigned char key[SECRET_MAX], mac[32];
+	const unsigned char *key = NULL;
+	unsigned char mac[32];
 	struct buf in;
 	size_t keylen = 0, i, bit;
 	enum md_err err;
@@ -128,7 +162,7 @@ staffauth_token(const struct md_config *cfg, const char *staff, const char *case
 	token[0] = '\0';
 	if (staff == NULL || *staff == '\0' || case_number == NULL || *case_number == '\0')
 		return MD_ERR_INPUT;
-	err = secret_read(cfg, key, &keylen);
+	err = secret_get(cfg, &key, &keylen);
 	if (err)
 		return err;
 	buf_init(&in, 1024);
@@ -141,7 +175,6 @@ staffauth_token(const struct md_config *cfg, const char *staff, const char *case
 	    mac) != 0)
 		err = MD_ERR_TLS;
 	buf_free(&in);
-	memset(key, 0, sizeof(key));
 	if (err)
 		return err;
 	/* 16 base32 characters: the first 80 bits of the MAC. */

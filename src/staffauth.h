@@ -14,7 +14,9 @@
  *    dmarc=pass with header.from == the From domain.
  * The secret is cfg->secret_file; when that is unset, the file
  * "reply-token.key" next to the database is created (mode 0600, 32 random
- * bytes as hex) at first use and read afterwards.
+ * bytes as hex) at first use and read afterwards. It is read once per
+ * process and kept (per file path) until staffauth_forget_secret(): the
+ * daemon forgets it on SIGHUP, so a changed secret takes effect there.
  */
 #ifndef MD_STAFFAUTH_H
 #define MD_STAFFAUTH_H
@@ -75,6 +77,12 @@ int staffauth_parse_reply_address(const struct md_config *cfg, const char *addr,
  */
 enum md_err staffauth_check(const struct md_config *cfg, const struct message *msg,
     const char *case_number, enum staffauth_verdict *verdict);
+
+/*
+ * Forget (and wipe) the secret kept since it was last read, so that the
+ * next token reads the file again. Cannot fail.
+ */
+void staffauth_forget_secret(void);
 
 /* Nonzero for the verdicts that allow commands. */
 int staffauth_ok(enum staffauth_verdict v);

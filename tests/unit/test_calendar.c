@@ -556,6 +556,29 @@ test_null_calendar_counts_weekends(void **state)
 	assert_int_equal(calendar_warn_uncovered(NULL, 2026), 0);
 }
 
+/*
+ * A zone once found is not looked up again, but only under the same zone
+ * directory: another TZDIR, or another name, is checked afresh.
+ */
+static void
+test_zone_found_once_per_directory(void **state)
+{
+	struct calendar_date d;
+	time_t t = sh_time(2026, 6, 1, 9, 0);
+
+	(void)state;
+	assert_int_equal(calendar_local_date(SH, t, &d), MD_OK);
+	assert_int_equal(calendar_local_date(SH, t, &d), MD_OK);
+	assert_int_equal(d.day, 1);
+	assert_int_equal(calendar_local_date("Asia", t, &d), MD_ERR_INPUT);
+	assert_int_equal(calendar_local_date("Nowhere/Atlantis", t, &d), MD_ERR_INPUT);
+	assert_int_equal(setenv("TZDIR", "/nonexistent-zoneinfo", 1), 0);
+	assert_int_equal(calendar_local_date(SH, t, &d), MD_ERR_INPUT);
+	assert_int_equal(unsetenv("TZDIR"), 0);
+	assert_int_equal(calendar_local_date(SH, t, &d), MD_OK);
+	assert_int_equal(d.day, 1);
+}
+
 static void
 write_file(const char *dir, const char *name, const char *text)
 {
@@ -687,6 +710,7 @@ main(void)
 		cmocka_unit_test(test_lexical_details),
 		cmocka_unit_test(test_directory_loading),
 		cmocka_unit_test(test_null_calendar_counts_weekends),
+		cmocka_unit_test(test_zone_found_once_per_directory),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

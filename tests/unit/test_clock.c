@@ -118,6 +118,27 @@ test_tz_restored(void **state)
 	assert_null(getenv("TZ"));
 }
 
+/* In the zone already in effect (the daemon's), the same times come out. */
+static void
+test_tz_in_effect(void **state)
+{
+	time_t t, u;
+
+	(void)state;
+	assert_int_equal(md_clock_parse("2026-09-28 10:00", "Asia/Shanghai", &t), MD_OK);
+	assert_int_equal(setenv("TZ", "Asia/Shanghai", 1), 0);
+	tzset();
+	assert_int_equal(md_clock_parse("2026-09-28 10:00", "Asia/Shanghai", &u), MD_OK);
+	assert_int_equal(u, t);
+	assert_int_equal(u, 1790560800);
+	assert_string_equal(getenv("TZ"), "Asia/Shanghai");
+	assert_int_equal(md_clock_parse("2026-09-28 10:00", "Europe/Berlin", &u), MD_OK);
+	assert_int_equal(u, t + 6 * 3600);
+	assert_string_equal(getenv("TZ"), "Asia/Shanghai");
+	assert_int_equal(unsetenv("TZ"), 0);
+	tzset();
+}
+
 int
 main(void)
 {
@@ -126,6 +147,7 @@ main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_env),
 		cmocka_unit_test(test_tz_restored),
+		cmocka_unit_test(test_tz_in_effect),
 	};
 
 	log_init("test_clock", 1, LOG_LEVEL_ERROR);

@@ -499,6 +499,33 @@ test_dates(void **state)
 	assert_int_equal(notice_format_date(T_20260302, NULL, d, 10), MD_ERR_LIMIT);
 }
 
+/* The daemon's own zone needs no switch, and gives the same dates. */
+static void
+test_date_in_zone_in_effect(void **state)
+{
+	char d[64];
+
+	(void)state;
+	setenv("TZ", "Asia/Shanghai", 1);
+	tzset();
+	assert_int_equal(notice_format_date(T_20260302, "Asia/Shanghai", d, sizeof(d)), MD_OK);
+	assert_string_equal(d, "Mon, 02 Mar 2026 09:15:00 +0800");
+	assert_string_equal(getenv("TZ"), "Asia/Shanghai");
+	/* TZ changed without tzset(): the date still follows TZ. */
+	setenv("TZ", "America/St_Johns", 1);
+	assert_int_equal(notice_format_date(T_20260302, "America/St_Johns", d, sizeof(d)),
+	    MD_OK);
+	assert_string_equal(d, "Sun, 01 Mar 2026 21:45:00 -0330");
+	assert_int_equal(notice_format_date(T_20260302, "Asia/Shanghai", d, sizeof(d)), MD_OK);
+	assert_string_equal(d, "Mon, 02 Mar 2026 09:15:00 +0800");
+	assert_string_equal(getenv("TZ"), "America/St_Johns");
+	/* A zone found before does not let an unknown one through. */
+	assert_int_equal(notice_format_date(T_20260302, "Mars/Olympus", d, sizeof(d)),
+	    MD_ERR_INPUT);
+	unsetenv("TZ");
+	tzset();
+}
+
 static void
 test_body_normalised_and_bounded(void **state)
 {
@@ -540,6 +567,7 @@ main(void)
 		cmocka_unit_test(test_auto_submitted_variants),
 		cmocka_unit_test(test_thread_index),
 		cmocka_unit_test(test_dates),
+		cmocka_unit_test(test_date_in_zone_in_effect),
 		cmocka_unit_test(test_body_normalised_and_bounded),
 	};
 

@@ -18,6 +18,7 @@
 #include "notify.h"
 #include "outbox.h"
 #include "sender.h"
+#include "staffauth.h"
 #include "testenv.h"
 
 static int
@@ -280,6 +281,36 @@ test_notice_sent_from_its_message(void **state)
 	free(got);
 }
 
+/* A reload (sender_reconfigure()) is when a replaced reply-token secret counts. */
+static void
+test_reconfigure_reads_the_secret_again(void **state)
+{
+	struct testenv env;
+	struct sender *s = NULL;
+	char path[600], t1[STAFFAUTH_TOKEN_LEN + 1], t2[STAFFAUTH_TOKEN_LEN + 1];
+	FILE *fp;
+
+	(void)state;
+	assert_int_equal(testenv_setup(&env, 0, NULL), 0);
+	assert_int_equal(sender_new(env.cfg, env.db, &s), MD_OK);
+	assert_int_equal(staffauth_token(env.cfg, "staff1@chamber.test", "MD-2026-0001", t1),
+	    MD_OK);
+	snprintf(path, sizeof(path), "%s/%s", env.dir, STAFFAUTH_SECRET_NAME);
+	assert_non_null(fp = fopen(path, "w"));
+	fputs("0123456789abcdef0123456789abcdef\n", fp);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(staffauth_token(env.cfg, "staff1@chamber.test", "MD-2026-0001", t2),
+	    MD_OK);
+	assert_string_equal(t1, t2);
+	assert_int_equal(sender_reconfigure(s, env.cfg), MD_OK);
+	assert_int_equal(staffauth_token(env.cfg, "staff1@chamber.test", "MD-2026-0001", t2),
+	    MD_OK);
+	assert_string_not_equal(t1, t2);
+	sender_free(s);
+	staffauth_forget_secret();
+	testenv_teardown(&env);
+}
+
 int
 main(void)
 {
@@ -293,6 +324,7 @@ main(void)
 		    sink_teardown),
 		cmocka_unit_test(test_unreachable_server_defers_with_backoff),
 		cmocka_unit_test(test_too_many_attempts_fail_for_good),
+		cmocka_unit_test(test_reconfigure_reads_the_secret_again),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

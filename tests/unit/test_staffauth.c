@@ -206,6 +206,58 @@ test_configured_secret(void **state)
 	f->cfg.secret_file = NULL;
 }
 
+static void
+write_secret(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/* The secret is read once and kept until forgotten (the daemon's reload). */
+static void
+test_secret_kept_until_forgotten(void **state)
+{
+	struct fixture *f = *state;
+	char path[256], other[256], t1[STAFFAUTH_TOKEN_LEN + 1], t2[STAFFAUTH_TOKEN_LEN + 1];
+	char t3[STAFFAUTH_TOKEN_LEN + 1];
+
+	snprintf(path, sizeof(path), "%s/a.key", f->dir);
+	snprintf(other, sizeof(other), "%s/b.key", f->dir);
+	write_secret(path, "0123456789abcdef0123456789abcdef\n");
+	write_secret(other, "fedcba9876543210fedcba9876543210\n");
+	f->cfg.secret_file = path;
+	assert_int_equal(staffauth_token(&f->cfg, "staff1@chamber.test", "MD-2026-0001", t1),
+	    MD_OK);
+	/* Replaced: the kept secret still answers. */
+	write_secret(path, "fedcba9876543210fedcba9876543210\n");
+	assert_int_equal(staffauth_token(&f->cfg, "staff1@chamber.test", "MD-2026-0001", t2),
+	    MD_OK);
+	assert_string_equal(t1, t2);
+	/* Another configured file is read at once. */
+	f->cfg.secret_file = other;
+	assert_int_equal(staffauth_token(&f->cfg, "staff1@chamber.test", "MD-2026-0001", t3),
+	    MD_OK);
+	assert_string_not_equal(t1, t3);
+	/* After forgetting, the replaced file counts: same secret as other, same token. */
+	f->cfg.secret_file = path;
+	staffauth_forget_secret();
+	assert_int_equal(staffauth_token(&f->cfg, "staff1@chamber.test", "MD-2026-0001", t2),
+	    MD_OK);
+	assert_string_equal(t2, t3);
+	unlink(path);
+	assert_int_equal(staffauth_token(&f->cfg, "staff1@chamber.test", "MD-2026-0001", t2),
+	    MD_OK);
+	staffauth_forget_secret();
+	assert_int_equal(staffauth_token(&f->cfg, "staff1@chamber.test", "MD-2026-0001", t2),
+	    MD_ERR_IO);
+	unlink(other);
+	staffauth_forget_secret();
+	f->cfg.secret_file = NULL;
+}
+
 int
 main(void)
 {
@@ -214,6 +266,7 @@ main(void)
 		cmocka_unit_test(test_results),
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_configured_secret),
+		cmocka_unit_test(test_secret_kept_until_forgotten),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
