@@ -481,6 +481,17 @@ db_set_busy_timeout(struct db *db, int ms)
 	return db_status(db, sqlite3_busy_timeout(db->h, ms));
 }
 
+enum md_err
+db_set_sync_later(struct db *db, int later)
+{
+	if (db->batch || db_in_transaction(db)) {
+		snprintf(db->errmsg, sizeof(db->errmsg),
+		    "the sync mode cannot change inside a transaction");
+		return MD_ERR_STATE;
+	}
+	return db_exec(db, later ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL");
+}
+
 int
 db_in_transaction(struct db *db)
 {

@@ -40,6 +40,18 @@ void db_close(struct db *db);
 enum md_err db_set_busy_timeout(struct db *db, int ms);
 
 /*
+ * Sync later (later != 0): commits still reach the operating system before
+ * db_commit() returns, so a crash of the process loses none of them, but
+ * they reach the disk only with a later synced commit or checkpoint
+ * (synchronous=NORMAL in WAL); a power loss or kernel crash can take back
+ * the last ones. Only for work that is safe to do twice. later == 0
+ * restores synchronous=FULL, which everything else relies on. Not inside a
+ * transaction or batch (SQLite cannot change it there): MD_ERR_STATE, and
+ * the mode stays. Otherwise the mapped SQLite error, or MD_OK.
+ */
+enum md_err db_set_sync_later(struct db *db, int later);
+
+/*
  * BEGIN IMMEDIATE: take the write lock now, so that a transaction never
  * fails half-way because another writer got in first. MD_ERR_TEMP when the
  * lock cannot be had within the busy timeout; MD_ERR_STATE when a

@@ -278,12 +278,12 @@ sender_flush(struct sender *s, const volatile sig_atomic_t *stop, struct sender_
 	 * notices are then sent again with the same Message-ID, never lost. A
 	 * synced fdatasync per notice cost more than the sending itself.
 	 */
-	err = db_exec(s->db, "PRAGMA synchronous=NORMAL");
+	err = db_set_sync_later(s->db, 1);
 	if (err)
 		return err;
 	err = flush(s, stop, stats);
 	/* Everything else (intake above all) stays durable per commit. */
-	restored = db_exec(s->db, "PRAGMA synchronous=FULL");
+	restored = db_set_sync_later(s->db, 0);
 	if (restored)
 		log_warnx("cannot restore synchronous=FULL after sending: %s", db_errmsg(s->db));
 	return err ? err : restored;

@@ -350,6 +350,37 @@ test_transactions(void **state)
 	db_close(db);
 }
 
+/* Sync later switches synchronous FULL <-> NORMAL, never inside a transaction. */
+static void
+test_sync_later(void **state)
+{
+	struct fixture *f = *state;
+	struct db *db;
+
+	assert_int_equal(db_open(f->path, &db), MD_OK);
+	assert_int_equal(query_int(db, "PRAGMA synchronous"), 2);
+	assert_int_equal(db_set_sync_later(db, 1), MD_OK);
+	assert_int_equal(query_int(db, "PRAGMA synchronous"), 1);
+	/* Commits made meanwhile are commits like any other. */
+	assert_int_equal(db_begin(db), MD_OK);
+	assert_int_equal(db_set_sync_later(db, 0), MD_ERR_STATE);
+	assert_int_equal(query_int(db, "PRAGMA synchronous"), 1);
+	assert_int_equal(db_exec(db, "INSERT INTO mailbox_state VALUES ('A', 1, 1, 0)"), MD_OK);
+	assert_int_equal(db_commit(db), MD_OK);
+	assert_int_equal(db_set_sync_later(db, 1), MD_OK);
+	assert_int_equal(query_int(db, "PRAGMA synchronous"), 1);
+	assert_int_equal(db_set_sync_later(db, 0), MD_OK);
+	assert_int_equal(query_int(db, "PRAGMA synchronous"), 2);
+	assert_int_equal(db_batch_begin(db), MD_OK);
+	assert_int_equal(db_set_sync_later(db, 1), MD_ERR_STATE);
+	assert_int_equal(query_int(db, "PRAGMA synchronous"), 2);
+	db_batch_rollback(db);
+	db_close(db);
+	assert_int_equal(db_open(f->path, &db), MD_OK);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM mailbox_state"), 1);
+	db_close(db);
+}
+
 static double
 now_ms(void)
 {
@@ -695,6 +726,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_constraints_map_and_keep_message, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sync_later, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy_maps_to_temp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_column_dup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
