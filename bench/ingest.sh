@@ -83,16 +83,10 @@ read -r append_s n_app < <("$PYTHON" "$BENCH_HERE/imaptool.py" append \
 sed -i '/^mail_fsync = never$/d' "$MS_DIR/dovecot/dovecot.conf"
 kill -HUP "$MS_DOVECOT_PID"; sleep 1
 printf 'set-up: APPEND of %d messages over one connection: %.1f s\n' "$n_app" "$append_s"
-# BENCH_COMPARE=DIR: the same run with DIR/memberdeskd (a build with a
-# change, or before one), alternating with the main build in every run.
-BUILDS="$BENCH_BUILDDIR${BENCH_COMPARE:+ $BENCH_COMPARE}"
+BUILDS="$(bench_builds)"
 for run in $(seq 1 "$RUNS"); do
 for build in $BUILDS; do
-	tag=$(bench_tag "$build")
-	# Each build makes its own database: a newer schema is refused by older code.
-	MEMBERDESK="$build/memberdesk"
-	R="$BENCH_WORK/run$run-$tag"
-	mkdir -p "$R"
+	bench_run_dir "$run" "$build"
 	closed_port="$(bench_free_port)"
 	bench_config "$R/conf" "$R/memberdesk.db" "$MS_IMAP_PORT" "$closed_port"
 	bench_init_db "$R/conf" "$BENCH_WORK/members.csv"
@@ -109,9 +103,7 @@ for build in $BUILDS; do
 	t1=$(date +%s.%N)
 	sleep 0.2	# let the stamping process finish writing
 	wall=$(echo "$t1 - $t0" | bc -l)
-	user=$(sed -n 's/.*User time (seconds): //p' "$R/time")
-	sys=$(sed -n 's/.*System time (seconds): //p' "$R/time")
-	rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$R/time")
+	read -r user sys rss < <(bench_time "$R/time")
 
 	cases=$(sql "$R/memberdesk.db" "SELECT count(*) FROM cases")
 	msgs=$(sql "$R/memberdesk.db" "SELECT count(*) FROM messages WHERE direction = 'in'")
@@ -136,7 +128,7 @@ for build in $BUILDS; do
 	    "$(echo "$chunk_s * 1000 / ($chunk_msgs + ($chunk_msgs == 0))" | bc -l)"
 	printf '       baselines: Dovecot UID FETCH %.2f s (%.1f MB); UID MOVE %.2f s; sqlite insert txn/msg %.2f s, txn/100 %.2f s\n' \
 	    "$fetch_s" "$(echo "$fetch_bytes / 1000000" | bc -l)" "$move_s" "$sq1_s" "$sq100_s"
-	echo "$wall $rate $cpu_k $rss $fetch_s $move_s $sq1_s $sq100_s $n_chunks $chunk_s" >> "$BENCH_WORK/results.$tag"
+	bench_record "$tag" "$wall $rate $cpu_k $rss $fetch_s $move_s $sq1_s $sq100_s $n_chunks $chunk_s"
 	if [ "$rc" != 0 ] && [ "$rc" != 75 ]; then
 		echo "       daemon log tail:"; tail -5 "$R/log" | sed 's/^/         /'
 	fi
@@ -146,12 +138,11 @@ done
 
 col()
 {
-	awk -v c="$1" '{ print $c }' "$BENCH_WORK/results.$tag" | bench_median
+	bench_col "$tag" "$1"
 }
 for build in $BUILDS; do
 tag=$(bench_tag "$build")
-echo
-echo "== [$tag] medians over $RUNS runs of $COUNT messages"
+bench_medians_header "$tag" messages
 m_wall=$(col 1); m_rate=$(col 2); m_cpu=$(col 3); m_rss=$(col 4)
 m_fetch=$(col 5); m_move=$(col 6); m_sq1=$(col 7); m_sq100=$(col 8)
 printf 'memberdeskd --once:        %.2f s, %.0f msg/s (target >= 2000)\n' "$m_wall" "$m_rate"

@@ -9,6 +9,9 @@
 #			else /tmp/build-bench-O2). Build it with optimisation
 #			and without sanitizers, e.g.
 #			  configure CFLAGS='-O2 -g' && make memberdeskd memberdesk
+#	BENCH_COMPARE	a second build directory, run alternately with
+#			BENCH_BUILDDIR in the same command (ingest, notices,
+#			memory, cli)
 #	BENCH_KEEP=1	keep the work directory afterwards
 #	BENCH_RUNS	repetitions (each script has its own default)
 
@@ -207,6 +210,52 @@ bench_median()
 import sys, statistics
 v = [float(x) for x in sys.stdin.read().split()]
 print("%.6g" % statistics.median(v) if v else "nan")'
+}
+
+# bench_builds: the builds every run goes through, alternating:
+# BENCH_BUILDDIR, then BENCH_COMPARE=DIR when set (a build with a change, or
+# before one), so that load on the machine falls on both alike.
+bench_builds()
+{
+	echo "$BENCH_BUILDDIR${BENCH_COMPARE:+ $BENCH_COMPARE}"
+}
+
+# bench_run_dir RUN BUILD: set tag (bench_tag BUILD), MEMBERDESK to BUILD's
+# (each build makes its own database: a newer schema is refused by older
+# code) and R to the run's new directory.
+bench_run_dir()
+{
+	tag=$(bench_tag "$2")
+	MEMBERDESK="$2/memberdesk"
+	R="$BENCH_WORK/run$1-$tag"
+	mkdir -p "$R"
+}
+
+# bench_time FILE: "user sys maxrss" (seconds, seconds, KiB) from the
+# report of /usr/bin/time -v -o FILE.
+bench_time()
+{
+	sed -n -e 's/.*User time (seconds): //p' -e 's/.*System time (seconds): //p' \
+	    -e 's/.*Maximum resident set size (kbytes): //p' "$1" | paste -sd' '
+}
+
+# bench_record TAG LINE: keep one run's figures (space-separated) for bench_col.
+bench_record()
+{
+	echo "$2" >> "$BENCH_WORK/results.$1"
+}
+
+# bench_col TAG N: the median of field N over TAG's recorded runs.
+bench_col()
+{
+	awk -v c="$2" '{ print $c }' "$BENCH_WORK/results.$1" | bench_median
+}
+
+# bench_medians_header TAG WHAT: the heading of one build's medians.
+bench_medians_header()
+{
+	echo
+	echo "== [$1] medians over $RUNS runs of $COUNT $2"
 }
 
 # bench_tag DIR: a short name for a build directory in results. Builds are

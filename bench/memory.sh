@@ -56,19 +56,13 @@ CSV
 
 peak()
 {
-	sed -n 's/.*Maximum resident set size (kbytes): //p' "$1"
+	bench_time "$1" | cut -d' ' -f3
 }
 
-# BENCH_COMPARE=DIR: the same runs with DIR's programs (before/after a
-# change), alternating with the main build in every run.
-BUILDS="$BENCH_BUILDDIR${BENCH_COMPARE:+ $BENCH_COMPARE}"
+BUILDS="$(bench_builds)"
 for run in $(seq 1 "$RUNS"); do
 for build in $BUILDS; do
-	tag=$(bench_tag "$build")
-	# Each build makes its own database: a newer schema is refused by older code.
-	MEMBERDESK="$build/memberdesk"
-	R="$BENCH_WORK/run$run-$tag"
-	mkdir -p "$R"
+	bench_run_dir "$run" "$build"
 	bench_config "$R/conf" "$R/memberdesk.db" "$MS_IMAP_PORT" "$(bench_free_port)"
 	bench_init_db "$R/conf" "$BENCH_WORK/members.csv"
 	# Empty mailbox first: the start-up peak.
@@ -78,14 +72,13 @@ for build in $BUILDS; do
 	t0=$(date +%s.%N)
 	/usr/bin/time -v -o "$R/time" ${BENCH_WRAP:-} "$build/memberdeskd" -f -v -c "$R/conf" --once 2>"$R/log"
 	t1=$(date +%s.%N)
-	cpu=$(sed -n -e 's/.*User time (seconds): //p' -e 's/.*System time (seconds): //p' "$R/time" |
-	    paste -sd+ | bc -l)
+	read -r user sys rss < <(bench_time "$R/time")
+	cpu=$(echo "$user + $sys" | bc -l)
 	outcome=$("$PYTHON" "$BENCH_HERE/memory_check.py" "$R/memberdesk.db" "$BENCH_WORK/big" 2>&1)
 	printf '[%s] run %d: start-up peak %d KiB; 25 MB message peak %d KiB in %.2f s (CPU %.2f s); %s\n' \
-	    "$tag" "$run" "$(peak "$R/time0")" "$(peak "$R/time")" "$(echo "$t1 - $t0" | bc -l)" \
+	    "$tag" "$run" "$(peak "$R/time0")" "$rss" "$(echo "$t1 - $t0" | bc -l)" \
 	    "$cpu" "$outcome"
-	echo "$(peak "$R/time0") $(peak "$R/time") $(echo "$t1 - $t0" | bc -l) $cpu" \
-	    >> "$BENCH_WORK/results.$tag"
+	bench_record "$tag" "$(peak "$R/time0") $rss $(echo "$t1 - $t0" | bc -l) $cpu"
 	"$PYTHON" "$BENCH_HERE/imaptool.py" move "$MS_IMAP_PORT" chamber Processed INBOX >/dev/null
 done
 done
@@ -94,12 +87,11 @@ echo "== medians over $RUNS runs"
 base=""
 for build in $BUILDS; do
 	tag=$(bench_tag "$build")
-	f="$BENCH_WORK/results.$tag"
-	s0=$(awk '{ print $1 }' "$f" | bench_median)
-	s1=$(awk '{ print $2 }' "$f" | bench_median)
+	s0=$(bench_col "$tag" 1)
+	s1=$(bench_col "$tag" 2)
 	printf '[%s] start-up (empty mailbox): %.1f MiB; 25 MB message: %.1f MiB (target < 32), %.2f s, CPU %.2f s' \
 	    "$tag" "$(echo "$s0 / 1024" | bc -l)" "$(echo "$s1 / 1024" | bc -l)" \
-	    "$(awk '{ print $3 }' "$f" | bench_median)" "$(awk '{ print $4 }' "$f" | bench_median)"
+	    "$(bench_col "$tag" 3)" "$(bench_col "$tag" 4)"
 	if [ -n "$base" ]; then
 		printf '; peak ratio %s/%s: %.2f' "$first" "$tag" "$(echo "$base / $s1" | bc -l)"
 	else

@@ -83,16 +83,10 @@ print("%.3f" % (time.monotonic() - t))
 EOF
 }
 
-# BENCH_COMPARE=DIR: the same run with DIR/memberdeskd, alternating with
-# the main build in every run (before/after a change).
-BUILDS="$BENCH_BUILDDIR${BENCH_COMPARE:+ $BENCH_COMPARE}"
+BUILDS="$(bench_builds)"
 for run in $(seq 1 "$RUNS"); do
 for build in $BUILDS; do
-	tag=$(bench_tag "$build")
-	# Each build makes its own database: a newer schema is refused by older code.
-	MEMBERDESK="$build/memberdesk"
-	R="$BENCH_WORK/run$run-$tag"
-	mkdir -p "$R"
+	bench_run_dir "$run" "$build"
 	bench_config "$R/conf" "$R/memberdesk.db" "$MS_IMAP_PORT" "$SINK_PORT"
 	bench_init_db "$R/conf" ""
 	# Start-up and an empty pass: the overhead that is not sending.
@@ -109,9 +103,7 @@ for build in $BUILDS; do
 	rc=$?
 	t1=$(date +%s.%N)
 	wall=$(echo "$t1 - $t0" | bc -l)
-	user=$(sed -n 's/.*User time (seconds): //p' "$R/time")
-	sys=$(sed -n 's/.*System time (seconds): //p' "$R/time")
-	rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$R/time")
+	read -r user sys rss < <(bench_time "$R/time")
 	sent=$(sqlite3 "$R/memberdesk.db" "SELECT count(*) FROM outbox WHERE status = 'sent'")
 	base=$(smtplib_baseline "$R/memberdesk.db" "$SINK_PORT")
 	net=$(echo "$wall - $empty" | bc -l)
@@ -123,18 +115,17 @@ for build in $BUILDS; do
 	printf '       baseline python smtplib, one connection: %.2f s, %.0f msg/s; daemon/baseline rate %.2f\n' \
 	    "$base" "$brate" "$(echo "$rate / $brate" | bc -l)"
 	[ "$sent" = "$COUNT" ] || tail -3 "$R/log"
-	echo "$rate $brate $(echo "$rate / $brate" | bc -l) $rss" >> "$BENCH_WORK/results.$tag"
+	bench_record "$tag" "$rate $brate $(echo "$rate / $brate" | bc -l) $rss"
 done
 done
 
 col()
 {
-	awk -v c="$1" '{ print $c }' "$BENCH_WORK/results.$tag" | bench_median
+	bench_col "$tag" "$1"
 }
 for build in $BUILDS; do
 tag=$(bench_tag "$build")
-echo
-echo "== [$tag] medians over $RUNS runs of $COUNT notices"
+bench_medians_header "$tag" notices
 printf 'memberdeskd flush:         %.0f notices/s (target >= 1000)\n' "$(col 1)"
 printf 'python smtplib baseline:   %.0f msg/s\n' "$(col 2)"
 printf 'ratio daemon/baseline:     %.2f\n' "$(col 3)"
