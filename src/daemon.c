@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,6 +141,12 @@ daemon_new(struct md_config *cfg, struct daemon **out)
 		return MD_ERR_NOMEM;
 	}
 	d->cfg = cfg;
+	/*
+	 * One malloc arena for all threads: the fetch thread allocates what the
+	 * daemon's thread frees, and a second arena kept more memory resident
+	 * (10,000 messages: peak RSS 29.6 vs 31.2 MiB, one run each).
+	 */
+	mallopt(M_ARENA_MAX, 1);
 	html_library_init();	/* before the fetch thread parses mail */
 	set_timezone(cfg->timezone);
 	err = md_clock_init(cfg->timezone);

@@ -364,6 +364,32 @@ classify_automatic(const struct md_config *cfg, const struct message *msg, const
 	return autodetect_check(msg, raw, len, &ac, v);
 }
 
+/* See struct intake_prepared: hashes taken, decoded bytes let go. */
+static enum md_err
+hash_attachments(struct intake_prepared *p)
+{
+	struct message_attachment *a;
+	enum md_err err;
+	size_t i;
+
+	if (p->msg->n_attachments == 0)
+		return MD_OK;
+	p->attachment_sha256 = calloc(p->msg->n_attachments, sizeof(*p->attachment_sha256));
+	if (p->attachment_sha256 == NULL)
+		return MD_ERR_NOMEM;
+	for (i = 0; i < p->msg->n_attachments; i++) {
+		a = &p->msg->attachments[i];
+		if (a->data == NULL && a->encoded == NULL)
+			continue;
+		err = msgstore_attachment_sha256(a, p->attachment_sha256[i]);
+		if (err)
+			return err;
+		free(a->data);
+		a->data = NULL;
+	}
+	return MD_OK;
+}
+
 enum md_err
 intake_prepare(const struct md_config *cfg, const char *raw, size_t len,
     struct intake_prepared *p)
@@ -383,6 +409,8 @@ intake_prepare(const struct md_config *cfg, const char *raw, size_t len,
 	err = classify_automatic(cfg, p->msg, raw, len, &p->verdict);
 	if (err == MD_OK)
 		err = msgstore_sha256_hex(raw, len, p->sha256);
+	if (err == MD_OK)
+		err = hash_attachments(p);
 	if (err)
 		intake_prepared_free(p);
 	return err;
@@ -393,6 +421,7 @@ intake_prepared_free(struct intake_prepared *p)
 {
 	autodetect_verdict_free(&p->verdict);
 	message_free(p->msg);
+	free(p->attachment_sha256);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -440,6 +469,7 @@ intake_message_prepared(const struct intake_env *env, const struct intake_source
 		goto rollback;
 
 	message_record(src, raw, len, msg, p->sha256, now, &rec);
+	rec.attachment_sha256 = (const char (*)[MSGSTORE_SHA256_HEX])p->attachment_sha256;
 	no_sender = msg->from_addr == NULL || !notice_address_valid(msg->from_addr);
 	if (verdict->is_automatic || no_sender) {
 		/* Never on a case (a bounce is linked to its notice instead). */

@@ -81,6 +81,13 @@ struct intake_prepared {
 	int over_limit;                 /* too large or complex to parse: taken in as oversize */
 	struct auto_verdict verdict;    /* owned; set when msg is */
 	char sha256[MSGSTORE_SHA256_HEX];
+	/*
+	 * Owned; one per msg->attachments[] entry ("" for one not kept), or
+	 * NULL without attachments. Once hashed, an attachment's decoded
+	 * bytes are freed: the raw message holds them, and nothing after
+	 * intake_prepare() needs them.
+	 */
+	char (*attachment_sha256)[MSGSTORE_SHA256_HEX];
 };
 
 /*

@@ -230,8 +230,9 @@ insert_large_raw(struct db *db, int64_t msg_id, const struct msgstore_new *in)
  * the same bytes.
  */
 static enum md_err
-insert_attachments(struct db *db, int64_t msg_id, const struct message *msg)
+insert_attachments(struct db *db, int64_t msg_id, const struct msgstore_new *in)
 {
+	const struct message *msg = in->msg;
 	char sha[MSGSTORE_SHA256_HEX];
 	const struct message_attachment *a;
 	sqlite3_stmt *st;
@@ -251,7 +252,12 @@ insert_attachments(struct db *db, int64_t msg_id, const struct message *msg)
 		    "application/octet-stream", -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 4, (sqlite3_int64)a->size);
 		sqlite3_bind_int64(st, 5, (sqlite3_int64)i);
-		if (a->data || a->encoded) {
+		if (in->attachment_sha256) {
+			if (in->attachment_sha256[i][0])
+				sqlite3_bind_text(st, 6, in->attachment_sha256[i], -1, SQLITE_STATIC);
+			else
+				sqlite3_bind_null(st, 6);
+		} else if (a->data || a->encoded) {
 			err = msgstore_attachment_sha256(a, sha);
 			if (err)
 				break;
@@ -324,7 +330,7 @@ insert_message(struct db *db, const struct msgstore_new *in, int64_t *id)
 			return err;
 	}
 	if (m && m->n_attachments) {
-		err = insert_attachments(db, msg_id, m);
+		err = insert_attachments(db, msg_id, in);
 		if (err)
 			return err;
 	}

@@ -55,6 +55,12 @@ struct msgstore_new {
 	int outgoing;             /* nonzero: direction "out" */
 	time_t received_at;
 	const char *sha256_hex;   /* the raw bytes' hash when known (msgstore_sha256_hex()); NULL: computed */
+	/*
+	 * The attachments' hashes when known, one per msg->attachments[] entry
+	 * (msgstore_attachment_sha256(), "" for one not kept); NULL: computed
+	 * from the attachments' data here.
+	 */
+	const char (*attachment_sha256)[MSGSTORE_SHA256_HEX];
 };
 
 /*

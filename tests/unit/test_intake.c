@@ -321,6 +321,53 @@ test_triage_sets_type_and_flags(void **state)
 	triage_free(t);
 }
 
+static const char with_attachment[] =
+	"From: Bob <bob@members.test>\r\n"
+	"To: chamber@chamber.test\r\n"
+	"Subject: invoice attached\r\n"
+	"Message-ID: <att-1@members.test>\r\n"
+	"MIME-Version: 1.0\r\n"
+	"Content-Type: multipart/mixed; boundary=\"m\"\r\n"
+	"\r\n"
+	"--m\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nsee attachment\r\n"
+	"--m\r\nContent-Type: text/plain; name=\"a.txt\"\r\n"
+	"Content-Disposition: attachment; filename=\"a.txt\"\r\n"
+	"Content-Transfer-Encoding: base64\r\n\r\naGVsbG8gd29ybGQ=\r\n"
+	"--m--\r\n";
+
+/* SHA-256 of "hello world", the attachment above decoded. */
+#define HELLO_SHA256 "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9"
+
+/*
+ * intake_prepare() hashes attachments and lets their decoded bytes go (the
+ * fetch thread does it ahead of the database work); the row gets the hash.
+ */
+static void
+test_prepared_attachment_hash_reaches_its_row(void **state)
+{
+	struct testenv *env = *state;
+	struct intake_env ie = { env->cfg, env->db, NULL, NULL };
+	struct intake_source src = { "INBOX", 7, 40 };
+	struct intake_prepared p;
+	struct intake_result res;
+
+	assert_int_equal(intake_prepare(env->cfg, with_attachment, strlen(with_attachment), &p),
+	    MD_OK);
+	assert_int_equal(p.msg->n_attachments, 1);
+	assert_null(p.msg->attachments[0].data);
+	assert_string_equal(p.attachment_sha256[0], HELLO_SHA256);
+	assert_int_equal(intake_message_prepared(&ie, &src, with_attachment,
+	    strlen(with_attachment), &p, FRIDAY_MORNING, &res), MD_OK);
+	intake_prepared_free(&p);
+	assert_int_equal(res.outcome, INTAKE_NEW_CASE);
+	assert_int_equal(testenv_count(env, "SELECT count(*) FROM attachments WHERE"
+	    " filename = 'a.txt' AND size = 11 AND part = 0 AND data IS NULL AND sha256 = '"
+	    HELLO_SHA256 "'"), 1);
+	/* The path without a prepared message gives the same row. */
+	assert_int_equal(take(env, 8, 41, with_attachment, FRIDAY_MORNING, &res), MD_OK);
+	assert_int_equal(res.outcome, INTAKE_DUPLICATE);
+}
+
 static void
 test_outcome_names(void **state)
 {
@@ -387,6 +434,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_oversize_message_keeps_its_head, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_triage_sets_type_and_flags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_failing_message_rolls_back_alone, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_prepared_attachment_hash_reaches_its_row, setup,
 		    teardown),
 		cmocka_unit_test(test_outcome_names),
 	};
