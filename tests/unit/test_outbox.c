@@ -59,6 +59,20 @@ test_queue_validation(void **state)
 	in.data = "Subject: x\r\rbare CR\r\n";
 	in.len = strlen(in.data);
 	assert_int_equal(outbox_queue(f->db, &in, 1, NULL), MD_ERR_INPUT);
+	in.data = "\nSubject: x\r\n";    /* LF first */
+	in.len = strlen(in.data);
+	assert_int_equal(outbox_queue(f->db, &in, 1, NULL), MD_ERR_INPUT);
+	in.data = "Subject: x\r\n\r\nbody\r";    /* CR last */
+	in.len = strlen(in.data);
+	assert_int_equal(outbox_queue(f->db, &in, 1, NULL), MD_ERR_INPUT);
+	in.data = "Subject: x\r\n\r\nbody\n\r";    /* LF CR */
+	in.len = strlen(in.data);
+	assert_int_equal(outbox_queue(f->db, &in, 1, NULL), MD_ERR_INPUT);
+	in.data = "Subject: x\r\n\r\nbody\r\n";
+	in.len = strlen(in.data) - 1;    /* a length that ends on the CR */
+	assert_int_equal(outbox_check(&in), MD_ERR_INPUT);
+	in.len++;
+	assert_int_equal(outbox_check(&in), MD_OK);
 	in.data = notice;
 	in.len = sizeof(notice) - 1;
 	in.mail_from = "";    /* the null sender is allowed */
