@@ -128,12 +128,24 @@ item_new(enum fetchq_kind kind, uint32_t uid)
 	return it;
 }
 
+/* The source's bytes outlive the handler call only as a copy. */
+static char *
+copy_bytes(const char *p, size_t n)
+{
+	char *copy = malloc(n + 1);
+
+	if (copy) {
+		memcpy(copy, p, n);
+		copy[n] = '\0';
+	}
+	return copy;
+}
+
 static enum md_err
 on_message(uint32_t uid, const char *raw, size_t len, void *arg)
 {
 	struct fetchq *q = arg;
 	struct fetchq_item *it = item_new(FETCHQ_MESSAGE, uid);
-	char *copy;
 
 	if (it == NULL)
 		return MD_ERR_NOMEM;
@@ -141,14 +153,9 @@ on_message(uint32_t uid, const char *raw, size_t len, void *arg)
 		/* A spool mapping: handed over as it is, valid while we wait. */
 		it->raw = raw;
 		it->borrowed = 1;
-	} else {
-		if ((copy = malloc(len + 1)) == NULL) {
-			free(it);
-			return MD_ERR_NOMEM;
-		}
-		memcpy(copy, raw, len);
-		copy[len] = '\0';
-		it->raw = copy;
+	} else if ((it->raw = copy_bytes(raw, len)) == NULL) {
+		free(it);
+		return MD_ERR_NOMEM;
 	}
 	it->len = len;
 	it->prep_err = intake_prepare(q->cfg, it->raw, len, &it->prep);
@@ -160,15 +167,11 @@ on_oversize(uint32_t uid, size_t size, const char *head, size_t headlen, void *a
 {
 	struct fetchq *q = arg;
 	struct fetchq_item *it = item_new(FETCHQ_OVERSIZE, uid);
-	char *copy;
 
-	if (it == NULL || (copy = malloc(headlen + 1)) == NULL) {
+	if (it == NULL || (it->raw = copy_bytes(head, headlen)) == NULL) {
 		free(it);
 		return MD_ERR_NOMEM;
 	}
-	memcpy(copy, head, headlen);
-	copy[headlen] = '\0';
-	it->raw = copy;
 	it->len = headlen;
 	it->size = size;
 	return hand_over(q, it);

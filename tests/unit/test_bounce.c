@@ -103,27 +103,6 @@ count(struct testenv *env, const char *sql)
 	return testenv_count(env, sql);
 }
 
-static int
-setup(void **state)
-{
-	struct testenv *env = calloc(1, sizeof(*env));
-
-	if (env == NULL || testenv_setup(env, 0, NULL) != 0)
-		return -1;
-	*state = env;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct testenv *env = *state;
-
-	testenv_teardown(env);
-	free(env);
-	return 0;
-}
-
 static int64_t
 make_case(struct testenv *env, const char *email)
 {
@@ -338,17 +317,22 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dsn_fields),
-		cmocka_unit_test_setup_teardown(test_linked_by_message_id, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_same_notice_alerts_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_linked_by_recipient, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_old_notice_not_linked_by_recipient, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_delayed_records_without_alert, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_unlinked_is_kept, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bounced_alert_alerts_nobody, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_not_a_bounce_does_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_linked_by_message_id,
+		    testenv_state_setup, testenv_state_teardown),
+		cmocka_unit_test_setup_teardown(test_same_notice_alerts_once,
+		    testenv_state_setup, testenv_state_teardown),
+		cmocka_unit_test_setup_teardown(test_linked_by_recipient,
+		    testenv_state_setup, testenv_state_teardown),
+		cmocka_unit_test_setup_teardown(test_old_notice_not_linked_by_recipient,
+		    testenv_state_setup, testenv_state_teardown),
+		cmocka_unit_test_setup_teardown(test_delayed_records_without_alert,
+		    testenv_state_setup, testenv_state_teardown),
+		cmocka_unit_test_setup_teardown(test_unlinked_is_kept,
+		    testenv_state_setup, testenv_state_teardown),
+		cmocka_unit_test_setup_teardown(test_bounced_alert_alerts_nobody,
+		    testenv_state_setup, testenv_state_teardown),
+		cmocka_unit_test_setup_teardown(test_not_a_bounce_does_nothing,
+		    testenv_state_setup, testenv_state_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

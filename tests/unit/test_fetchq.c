@@ -92,27 +92,6 @@ fake_mark(void *arg, const uint32_t *uids, size_t n)
 	return MD_OK;
 }
 
-static int
-setup(void **state)
-{
-	struct testenv *env = calloc(1, sizeof(*env));
-
-	if (env == NULL || testenv_setup(env, 0, NULL) != 0)
-		return -1;
-	*state = env;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct testenv *env = *state;
-
-	testenv_teardown(env);
-	free(env);
-	return 0;
-}
-
 static void
 uids_from(uint32_t *uids, size_t n, uint32_t first)
 {
@@ -285,11 +264,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_order_chunks_and_marks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fetch_error, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_finish_early, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mapping_kept_until_done, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mark_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_order_chunks_and_marks,
+		    testenv_state_setup, testenv_state_teardown),
+		cmocka_unit_test_setup_teardown(test_fetch_error,
+		    testenv_state_setup, testenv_state_teardown),
+		cmocka_unit_test_setup_teardown(test_finish_early,
+		    testenv_state_setup, testenv_state_teardown),
+		cmocka_unit_test_setup_teardown(test_mapping_kept_until_done,
+		    testenv_state_setup, testenv_state_teardown),
+		cmocka_unit_test_setup_teardown(test_mark_error,
+		    testenv_state_setup, testenv_state_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

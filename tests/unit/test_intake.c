@@ -58,27 +58,6 @@ static const char no_sender[] =
 	"\r\n"
 	"no From header at all\r\n";
 
-static int
-setup(void **state)
-{
-	struct testenv *env = calloc(1, sizeof(*env));
-
-	if (env == NULL || testenv_setup(env, 0, NULL) != 0)
-		return -1;
-	*state = env;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct testenv *env = *state;
-
-	testenv_teardown(env);
-	free(env);
-	return 0;
-}
-
 static enum md_err
 take(struct testenv *env, uint32_t uidvalidity, uint32_t uid, const char *raw, time_t now,
     struct intake_result *res)
@@ -424,19 +403,28 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_new_request_becomes_case_with_ack, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_same_message_is_never_recorded_twice, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_automatic_mail_opens_no_case, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mail_without_sender_is_kept_unfiled, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_member_is_resolved_by_address, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_numbering_follows_the_chamber_time_zone, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_failure_leaves_nothing_behind, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_oversize_message_keeps_its_head, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_triage_sets_type_and_flags, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_batch_failing_message_rolls_back_alone, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_prepared_attachment_hash_reaches_its_row, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(test_new_request_becomes_case_with_ack,
+		    testenv_state_setup, testenv_state_teardown),
+		cmocka_unit_test_setup_teardown(test_same_message_is_never_recorded_twice,
+		    testenv_state_setup, testenv_state_teardown),
+		cmocka_unit_test_setup_teardown(test_automatic_mail_opens_no_case,
+		    testenv_state_setup, testenv_state_teardown),
+		cmocka_unit_test_setup_teardown(test_mail_without_sender_is_kept_unfiled,
+		    testenv_state_setup, testenv_state_teardown),
+		cmocka_unit_test_setup_teardown(test_member_is_resolved_by_address,
+		    testenv_state_setup, testenv_state_teardown),
+		cmocka_unit_test_setup_teardown(test_numbering_follows_the_chamber_time_zone,
+		    testenv_state_setup, testenv_state_teardown),
+		cmocka_unit_test_setup_teardown(test_failure_leaves_nothing_behind,
+		    testenv_state_setup, testenv_state_teardown),
+		cmocka_unit_test_setup_teardown(test_oversize_message_keeps_its_head,
+		    testenv_state_setup, testenv_state_teardown),
+		cmocka_unit_test_setup_teardown(test_triage_sets_type_and_flags,
+		    testenv_state_setup, testenv_state_teardown),
+		cmocka_unit_test_setup_teardown(test_batch_failing_message_rolls_back_alone,
+		    testenv_state_setup, testenv_state_teardown),
+		cmocka_unit_test_setup_teardown(test_prepared_attachment_hash_reaches_its_row,
+		    testenv_state_setup, testenv_state_teardown),
 		cmocka_unit_test(test_outcome_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -153,6 +153,30 @@ testdb_setup(struct testdb *t, const char *prefix)
 }
 
 int
+testenv_state_setup(void **state)
+{
+	struct testenv *env = calloc(1, sizeof(*env));
+
+	*state = env;
+	if (env == NULL)
+		return -1;
+	return testenv_setup(env, 0, NULL) == 0 ? 0 : -1;
+}
+
+int
+testenv_state_teardown(void **state)
+{
+	struct testenv *env = *state;
+
+	if (env == NULL)
+		return -1;
+	testenv_teardown(env);
+	free(env);
+	*state = NULL;
+	return 0;
+}
+
+int
 testdb_state_setup(void **state)
 {
 	struct testdb *t = calloc(1, sizeof(*t));

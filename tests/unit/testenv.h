@@ -32,6 +32,14 @@ struct testenv {
 int testenv_setup(struct testenv *env, int smtp_port, const char *extra);
 void testenv_teardown(struct testenv *env);
 
+/*
+ * cmocka set-up and tear-down for tests whose state is a struct testenv
+ * (allocated by the set-up, freed by the tear-down) with a closed SMTP
+ * port and no extra configuration.
+ */
+int testenv_state_setup(void **state);
+int testenv_state_teardown(void **state);
+
 /* The source tree: MD_TOP_SRCDIR, else MD_TEST_SRCDIR when compiled in, else ".". */
 const char *testenv_srcdir(void);
 
