@@ -112,8 +112,16 @@ caltz_enter(const char *tz, struct caltz_scope *sc)
 	if (!zone_name_ok(tz))
 		return MD_ERR_INPUT;
 	cur = getenv("TZ");
-	if (cur && strcmp(cur, tz) == 0)
+	if (cur && strcmp(cur, tz) == 0) {
+		/*
+		 * Nothing to switch (the daemon runs in the chamber's zone).
+		 * tzset() costs no syscall for a TZ it has seen, and makes
+		 * localtime_r() follow TZ even when whoever set it did not
+		 * call tzset() after.
+		 */
+		tzset();
 		return MD_OK;
+	}
 	sc->had = cur != NULL;
 	if (cur && (sc->saved = strdup(cur)) == NULL)
 		return MD_ERR_NOMEM;

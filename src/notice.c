@@ -9,6 +9,7 @@
 #include <gnutls/gnutls.h>
 
 #include "buf.h"
+#include "caltz.h"
 #include "log.h"
 #include "notice.h"
 #include "utf8.h"
@@ -144,45 +145,15 @@ notice_msgid_valid(const char *id)
 	return 1;
 }
 
-/*
- * The zone last found installed: every notice is dated in the chamber's
- * one zone, and an access() per notice bought nothing after the first.
- * Only a zone file deleted while the process runs goes unnoticed. The
- * process is single-threaded, as the TZ switching below requires anyway.
- */
-static char zone_seen[65];
-
-static int
-zone_valid(const char *zone)
-{
-	char path[512];
-	size_t i, n = strlen(zone);
-
-	if (n == 0 || n > 64 || zone[0] == '/' || strstr(zone, "..") != NULL)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((zone[i] >= 'a' && zone[i] <= 'z') || (zone[i] >= 'A' && zone[i] <= 'Z') ||
-		    (zone[i] >= '0' && zone[i] <= '9') || strchr("/_+-", zone[i]) != NULL))
-			return 0;
-	if (strcmp(zone, zone_seen) == 0)
-		return 1;
-	/* glibc silently falls back to UTC for an unknown zone: refuse it instead. */
-	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", zone);
-	if (access(path, R_OK) != 0)
-		return 0;
-	memcpy(zone_seen, zone, n + 1);
-	return 1;
-}
-
 enum md_err
 notice_format_date(time_t t, const char *zone, char *dst, size_t dstlen)
 {
 	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
 	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
 	    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	char *saved = NULL;
-	const char *old;
+	struct caltz_scope sc;
 	struct tm tm;
+	enum md_err err;
 	long off;
 	int n, ok;
 
@@ -190,31 +161,12 @@ notice_format_date(time_t t, const char *zone, char *dst, size_t dstlen)
 		ok = gmtime_r(&t, &tm) != NULL;
 		tm.tm_gmtoff = 0;
 	} else {
-		if (!zone_valid(zone))
-			return MD_ERR_INPUT;
-		old = getenv("TZ");
-		/*
-		 * The daemon runs in the chamber's zone: then there is nothing
-		 * to switch. tzset() costs no syscall for an unchanged TZ and
-		 * makes sure localtime_r() follows TZ even when whoever set it
-		 * did not call tzset() after.
-		 */
-		if (old != NULL && strcmp(old, zone) == 0) {
-			tzset();
-			ok = localtime_r(&t, &tm) != NULL;
-		} else {
-			if (old != NULL && (saved = strdup(old)) == NULL)
-				return MD_ERR_NOMEM;
-			setenv("TZ", zone, 1);
-			tzset();
-			ok = localtime_r(&t, &tm) != NULL;
-			if (saved) {
-				setenv("TZ", saved, 1);
-				free(saved);
-			} else
-				unsetenv("TZ");
-			tzset();
-		}
+		/* Refuses an unknown zone (glibc would use UTC); no switch when already in it. */
+		err = caltz_enter(zone, &sc);
+		if (err)
+			return err;
+		ok = localtime_r(&t, &tm) != NULL;
+		caltz_leave(&sc);
 	}
 	if (!ok)
 		return MD_ERR_INPUT;
