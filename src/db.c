@@ -263,6 +263,24 @@ static const char migration_7[] =
 	" FROM outbox o LEFT JOIN messages m ON m.id = o.message_row"
 	" LEFT JOIN message_raw r ON r.message_id = o.message_row;";
 
+/*
+ * Migration 8: index entries only where something looks them up. An entry
+ * keyed by a hash or an address lands on a random page of its index, so
+ * each one costs a page written at every commit: intake's chunks rewrote
+ * hundreds of index pages for rows nobody searches that way.
+ * - messages.sha256 is looked up only for incoming mail (intake's
+ *   duplicate check); our own notices are recognised by Message-ID.
+ * - outbox by recipient is looked up only among sent notices (rate limits,
+ *   bounce matching); a queued notice enters that index when it is sent.
+ * Queries that use them carry the same condition (direction = 'in',
+ * status = 'sent'), which is what lets SQLite choose a partial index.
+ */
+static const char migration_8[] =
+	"DROP INDEX messages_sha256;"
+	"CREATE INDEX messages_sha256 ON messages(sha256) WHERE direction = 'in';"
+	"DROP INDEX outbox_rcpt_sent;"
+	"CREATE INDEX outbox_rcpt_sent ON outbox(rcpt, sent_at) WHERE status = 'sent';";
+
 static const char *const migrations[] = {
 	migration_1,
 	migration_2,
@@ -271,6 +289,7 @@ static const char *const migrations[] = {
 	migration_5,
 	migration_6,
 	migration_7,
+	migration_8,
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

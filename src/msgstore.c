@@ -131,8 +131,8 @@ msgstore_find_sha256(struct db *db, const char *sha256_hex, int64_t *id)
 	sqlite3_stmt *st;
 	enum md_err err;
 
-	err = db_prepare_cached(db, "SELECT id FROM messages WHERE sha256 = ? ORDER BY id LIMIT 1",
-	    &st);
+	err = db_prepare_cached(db, "SELECT id FROM messages WHERE sha256 = ? AND direction = 'in'"
+	    " ORDER BY id LIMIT 1", &st);
 	if (err)
 		return err;
 	sqlite3_bind_text(st, 1, sha256_hex, -1, SQLITE_STATIC);

@@ -37,7 +37,8 @@ enum md_err msgstore_attachment_sha256(const struct message_attachment *a, char 
  * be NULL.
  *  - by IMAP position: the same mailbox, UIDVALIDITY and UID;
  *  - by Message-ID (without angle brackets, compared exactly);
- *  - by SHA-256 hex of the raw bytes: the same bytes delivered twice.
+ *  - by SHA-256 hex of the raw bytes: the same bytes delivered twice
+ *    (incoming mail only: outgoing copies are not indexed by hash, schema 8).
  */
 enum md_err msgstore_find_uid(struct db *db, const char *mailbox, uint32_t uidvalidity,
     uint32_t uid, int64_t *id);

@@ -124,6 +124,81 @@ static const char old_notice[] = "From: chamber@chamber.test\r\nTo: a@members.te
 /* The schema version that stores a case's notice once (migration 7). */
 #define NOTICES_ONCE_VERSION 7
 
+#define INDEX_WHERE_LOOKED_UP_VERSION 8
+
+/* Does the plan of sql (which takes no parameters) search through index? */
+static int
+plan_uses(struct db *db, const char *sql, const char *index)
+{
+	char q[1024], want[128];
+	sqlite3_stmt *st;
+	int found = 0;
+
+	snprintf(q, sizeof(q), "EXPLAIN QUERY PLAN %s", sql);
+	snprintf(want, sizeof(want), "INDEX %s ", index);
+	assert_int_equal(db_prepare(db, q, &st), MD_OK);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		if (strstr((const char *)sqlite3_column_text(st, 3), want))
+			found = 1;
+	sqlite3_finalize(st);
+	return found;
+}
+
+/*
+ * Schema 7 to 8: the hash and recipient indexes keep entries only for the
+ * rows they are searched for (incoming mail, sent notices), and the
+ * searches as msgstore.c, ratelimit.c and bounce.c write them still use
+ * them; rows written before are re-indexed by the same rule.
+ */
+static void
+test_index_entries_only_where_looked_up(void **state)
+{
+	struct fixture *f = *state;
+	struct db *db = NULL;
+	char sql[128];
+	sqlite3 *h;
+
+	assert_true(db_code_version() >= INDEX_WHERE_LOOKED_UP_VERSION);
+	assert_int_equal(db_open(f->path, &db), MD_OK);
+	db_close(db);
+	assert_int_equal(sqlite3_open(f->path, &h), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", INDEX_WHERE_LOOKED_UP_VERSION - 1);
+	exec_ok(h, "DROP INDEX messages_sha256; CREATE INDEX messages_sha256 ON messages(sha256);"
+	    "DROP INDEX outbox_rcpt_sent;"
+	    "CREATE INDEX outbox_rcpt_sent ON outbox(rcpt, status, sent_at);"
+	    "INSERT INTO messages (message_id, sha256, raw, direction, received_at) VALUES"
+	    " ('in@x', 'aa', 'r', 'in', 1), ('out@x', 'bb', 'r', 'out', 1);"
+	    "INSERT INTO outbox (kind, message_id, mail_from, rcpt, data, status,"
+	    " next_attempt_at, created_at, sent_at) VALUES"
+	    " ('ack', 'o1@x', 'f@x', 'a@x', 'd', 'sent', 1, 1, 5),"
+	    " ('ack', 'o2@x', 'f@x', 'a@x', 'd', 'queued', 1, 1, NULL);");
+	exec_ok(h, sql);
+	assert_int_equal(sqlite3_close(h), SQLITE_OK);
+
+	assert_int_equal(db_open(f->path, &db), MD_OK);
+	assert_int_equal(db_schema_version(db), db_code_version());
+	/* One entry each: the incoming message, the sent notice. */
+	assert_int_equal(query_int(db, "SELECT count(*) FROM messages INDEXED BY messages_sha256"
+	    " WHERE sha256 > '' AND direction = 'in'"), 1);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM outbox INDEXED BY outbox_rcpt_sent"
+	    " WHERE rcpt > '' AND status = 'sent'"), 1);
+	assert_true(plan_uses(db, "SELECT id FROM messages WHERE sha256 = 'aa'"
+	    " AND direction = 'in' ORDER BY id LIMIT 1", "messages_sha256"));
+	assert_true(plan_uses(db, "SELECT sent_at FROM outbox WHERE rcpt = 'a@x'"
+	    " AND status = 'sent' AND sent_at > 0 AND kind <> 'reply'"
+	    " ORDER BY sent_at DESC LIMIT 1 OFFSET 0", "outbox_rcpt_sent"));
+	assert_true(plan_uses(db, "SELECT sent_at FROM outbox WHERE rcpt = 'a@x' AND case_id = 1"
+	    " AND status = 'sent' AND sent_at > 0 ORDER BY sent_at DESC LIMIT 1", "outbox_rcpt_sent"));
+	assert_true(plan_uses(db, "SELECT id FROM outbox WHERE rcpt = 'a@x' AND status = 'sent'"
+	    " AND sent_at >= 0", "outbox_rcpt_sent"));
+	/* A notice that is sent enters the index then. */
+	assert_int_equal(db_exec(db, "UPDATE outbox SET status = 'sent', sent_at = 6"
+	    " WHERE message_id = 'o2@x'"), MD_OK);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM outbox INDEXED BY outbox_rcpt_sent"
+	    " WHERE rcpt = 'a@x' AND status = 'sent' AND sent_at >= 6"), 1);
+	db_close(db);
+}
+
 /*
  * Take a closed file at the current schema back to before migration 7,
  * which only adds outbox.message_row (the table's last column: SQLite
@@ -719,6 +794,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_newer_schema_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attachments_once_migration_keeps_old_rows,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_index_entries_only_where_looked_up, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_notices_once_migration_keeps_old_notices, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unopenable_and_garbage_files, setup,
 		    teardown),

@@ -216,11 +216,11 @@ test_complete_message(void **state)
 	    "text/plain; charset=UTF-8");
 	assert_string_equal(header(m.data, "Content-Transfer-Encoding", v, sizeof(v)), "base64");
 	assert_null(header(m.data, "Thread-Index", v, sizeof(v)));
-	/* Generated id: md.<32 hex>.<time>@<domain>, and reported back. */
-	assert_int_equal(strlen(m.message_id), 3 + 32 + 1 + 10 + 1 + strlen("chamber.example"));
-	assert_int_equal(strncmp(m.message_id, "md.", 3), 0);
-	assert_int_equal(strspn(m.message_id + 3, "0123456789abcdef"), 32);
-	assert_string_equal(m.message_id + 35, ".1772414100@chamber.example");
+	/* Generated id: md.<time>.<32 hex>@<domain> (time first), and reported back. */
+	assert_int_equal(strlen(m.message_id), 3 + 10 + 1 + 32 + 1 + strlen("chamber.example"));
+	assert_int_equal(strncmp(m.message_id, "md.1772414100.", 14), 0);
+	assert_int_equal(strspn(m.message_id + 14, "0123456789abcdef"), 32);
+	assert_string_equal(m.message_id + 46, "@chamber.example");
 	snprintf(d, sizeof(d), "<%s>", m.message_id);
 	assert_string_equal(header(m.data, "Message-ID", v, sizeof(v)), d);
 	body = body_of(&m);
@@ -416,6 +416,17 @@ test_references_and_message_id(void **state)
 	assert_int_equal(notice_build(&n, &m), MD_OK);
 	assert_string_not_equal(want, m.message_id);
 	notice_msg_free(&m);
+	/* A later notice's id sorts after an earlier one's, whatever the random part. */
+	for (i = 0; i < 16; i++) {
+		base_notice(&n);
+		assert_int_equal(notice_build(&n, &m), MD_OK);
+		strcpy(want, m.message_id);
+		notice_msg_free(&m);
+		n.date++;
+		assert_int_equal(notice_build(&n, &m), MD_OK);
+		assert_true(strcmp(want, m.message_id) < 0);
+		notice_msg_free(&m);
+	}
 }
 
 static void
