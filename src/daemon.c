@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "daemon.h"
 #include "db.h"
+#include "dbsync.h"
 #include "fetchq.h"
 #include "html.h"
 #include "imap.h"
@@ -458,6 +459,7 @@ struct imap_source {
 	struct imap_conn *conn;
 	struct imap_fetch_limits lim;
 	const char *processed_folder;
+	struct dbsync *sync;	/* borrowed; NULL: each commit was synced by itself */
 };
 
 static enum md_err
@@ -473,7 +475,58 @@ source_mark(void *arg, const uint32_t *uids, size_t n)
 {
 	struct imap_source *s = arg;
 
+	/* Out of the inbox only once their commit is on disk. */
+	if (s->sync && dbsync_sync(s->sync) != MD_OK) {
+		log_warn("cannot sync the database log; %zu message(s) stay in the inbox", n);
+		return MD_ERR_IO;
+	}
 	return imap_mark_processed(s->conn, uids, n, s->processed_folder);
+}
+
+/*
+ * Intake's commits are synced by the fetch thread before it moves their
+ * mail (dbsync.h), so that the database thread goes on with the next chunk
+ * instead of waiting for the disk at every commit. Without a log to sync
+ * apart, each commit stays synced by itself. *sync is NULL or a handle for
+ * sync_by_commit().
+ */
+static void
+sync_by_fetch_thread(struct daemon *d, struct dbsync **sync)
+{
+	enum md_err err;
+
+	err = dbsync_open(d->db, sync);
+	if (err == MD_OK && (err = db_set_sync_later(d->db, 1)) != MD_OK) {
+		dbsync_close(*sync);
+		*sync = NULL;
+	}
+	if (err != MD_OK && err != MD_ERR_NOTFOUND)
+		log_warnx("commits are synced one by one: the database log cannot be synced "
+		    "apart (%s)", md_strerror(err));
+}
+
+/*
+ * Back to commits synced by themselves, which the rest of the daemon relies
+ * on; on MD_OK everything intake committed is on disk (also what no mark
+ * followed). Errors: MD_ERR_IO (the log could not be synced), or
+ * db_set_sync_later()'s.
+ */
+static enum md_err
+sync_by_commit(struct daemon *d, struct dbsync *sync)
+{
+	enum md_err err;
+
+	if (sync == NULL)
+		return MD_OK;
+	err = db_set_sync_later(d->db, 0);
+	if (err)
+		log_warnx("cannot restore synchronous=FULL after intake: %s", db_errmsg(d->db));
+	if (dbsync_sync(sync) != MD_OK) {
+		log_warn("cannot sync the database log after intake");
+		err = MD_ERR_IO;
+	}
+	dbsync_close(sync);
+	return err;
 }
 
 /*
@@ -520,6 +573,7 @@ take_in(struct daemon *d, const volatile sig_atomic_t *stop)
 	fc.done = calloc(chunk, sizeof(*fc.done));
 	fc.pending = calloc(chunk, sizeof(*fc.pending));
 	memset(&is, 0, sizeof(is));
+	sync_by_fetch_thread(d, &is.sync);
 	is.conn = d->imap;
 	is.lim.chunk = chunk;
 	is.lim.max_message_size = cfg->limits.max_message_size;
@@ -559,6 +613,9 @@ take_in(struct daemon *d, const volatile sig_atomic_t *stop)
 	if (q && fc.n_done && (merr = fetchq_mark(q, fc.done, fc.n_done)) && err == MD_OK)
 		err = merr;
 	merr = fetchq_finish(q);
+	if (merr && err == MD_OK)
+		err = merr;
+	merr = sync_by_commit(d, is.sync);
 	if (merr && err == MD_OK)
 		err = merr;
 	if (err == MD_ERR_TEMP || err == MD_ERR_TLS || err == MD_ERR_LIMIT)

@@ -44,7 +44,8 @@ enum md_err db_set_busy_timeout(struct db *db, int ms);
  * db_commit() returns, so a crash of the process loses none of them, but
  * they reach the disk only with a later synced commit or checkpoint
  * (synchronous=NORMAL in WAL); a power loss or kernel crash can take back
- * the last ones. Only for work that is safe to do twice. later == 0
+ * the last ones. Only for work that is safe to do twice, or that is made
+ * durable (dbsync.h) before anything outside relies on it. later == 0
  * restores synchronous=FULL, which everything else relies on. Not inside a
  * transaction or batch (SQLite cannot change it there): MD_ERR_STATE, and
  * the mode stays. Otherwise the mapped SQLite error, or MD_OK.
