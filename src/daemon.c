@@ -656,7 +656,13 @@ daemon_run_once(struct daemon *d, const volatile sig_atomic_t *stop)
 	if (in_err && in_err != MD_ERR_TEMP && in_err != MD_ERR_TLS && in_err != MD_ERR_AUTH)
 		log_warnx("taking in mail stopped: %s", md_strerror(in_err));
 	sched_err = run_scheduler(d);
-	out_err = sender_flush(d->sender, stop, &stats);
+	/*
+	 * After a disk error in intake (which includes a failed sync of what
+	 * it committed) nothing is sent in this pass: a notice must not go out
+	 * for a record that may not be on disk.
+	 */
+	memset(&stats, 0, sizeof(stats));
+	out_err = in_err == MD_ERR_IO ? MD_ERR_IO : sender_flush(d->sender, stop, &stats);
 	/* Deferred notices count as work waiting, for --once's exit status too. */
 	d->outbox_pending = out_err != MD_OK || stats.retried > 0 ||
 	    (outbox_counts(d->db, &oc) == MD_OK && oc.queued > 0);
