@@ -203,7 +203,7 @@ check_duplicates(const struct classify_options *opt, const struct classify_input
 
 static enum md_err
 model_scores(const struct bayes *model, const struct message *msg,
-    struct classify_result *res)
+    struct bayes_scores *scores, int *have_scores)
 {
 	struct buf text;
 	size_t body;
@@ -220,10 +220,57 @@ model_scores(const struct bayes *model, const struct message *msg,
 		buf_free(&text);
 		return r;
 	}
-	bayes_classify(model, text.data, text.len, &res->scores);
-	res->have_scores = res->scores.best != MD_TYPE_NONE;
+	bayes_classify(model, text.data, text.len, scores);
+	*have_scores = scores->best != MD_TYPE_NONE;
 	buf_free(&text);
 	return MD_OK;
+}
+
+enum md_err
+classify_precompute(const struct ruleset *rules, const struct bayes *model,
+    const struct message *msg, struct classify_precomputed *out)
+{
+	enum md_err r = MD_OK;
+
+	memset(out, 0, sizeof(*out));
+	out->rules.type = MD_TYPE_NONE;
+	/* Without a member context: the rules do not look at it (rules_use_member()). */
+	if (rules != NULL && !rules_use_member(rules))
+		r = rules_eval(rules, msg, NULL, &out->rules);
+	if (r == MD_OK)
+		out->rules_done = rules == NULL || !rules_use_member(rules);
+	if (r == MD_OK && model != NULL)
+		r = model_scores(model, msg, &out->scores, &out->have_scores);
+	if (r != MD_OK) {
+		classify_precomputed_free(out);
+		return r;
+	}
+	out->scores_done = 1;
+	return MD_OK;
+}
+
+void
+classify_precomputed_free(struct classify_precomputed *pre)
+{
+	rules_outcome_free(&pre->rules);
+	memset(pre, 0, sizeof(*pre));
+	pre->rules.type = MD_TYPE_NONE;
+}
+
+/* The rules' part of res: precomputed when it could be, else evaluated now. */
+static enum md_err
+rules_part(const struct ruleset *rules, const struct classify_input *in,
+    struct classify_result *res)
+{
+	struct rules_context ctx;
+
+	if (in->pre != NULL && in->pre->rules_done)
+		return rules_outcome_copy(&res->rules, &in->pre->rules);
+	if (rules == NULL)
+		return MD_OK;
+	ctx.is_member = in->is_member;
+	ctx.member_kind = in->member_kind;
+	return rules_eval(rules, in->msg, &ctx, &res->rules);
 }
 
 enum md_err
@@ -232,7 +279,6 @@ classify(const struct ruleset *rules, const struct bayes *model,
     struct classify_result **out)
 {
 	struct classify_options defaults;
-	struct rules_context ctx;
 	struct classify_result *res;
 	enum md_err r;
 
@@ -244,12 +290,15 @@ classify(const struct ruleset *rules, const struct bayes *model,
 	if ((res = calloc(1, sizeof(*res))) == NULL)
 		return MD_ERR_NOMEM;
 	res->rules.type = MD_TYPE_NONE;
-	ctx.is_member = in->is_member;
-	ctx.member_kind = in->member_kind;
-	if (rules != NULL && (r = rules_eval(rules, in->msg, &ctx, &res->rules)) != MD_OK)
+	if ((r = rules_part(rules, in, res)) != MD_OK)
 		goto fail;
-	if (model != NULL && (r = model_scores(model, in->msg, res)) != MD_OK)
+	if (in->pre != NULL && in->pre->scores_done) {
+		res->scores = in->pre->scores;
+		res->have_scores = in->pre->have_scores;
+	} else if (model != NULL &&
+	    (r = model_scores(model, in->msg, &res->scores, &res->have_scores)) != MD_OK) {
 		goto fail;
+	}
 	res->tier_hint = res->rules.tier;
 	if (res->rules.type != MD_TYPE_NONE) {
 		res->type = res->rules.type;

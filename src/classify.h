@@ -42,8 +42,30 @@ struct classify_recent {
 	time_t when;                  /* when it was received */
 };
 
+/*
+ * The parts of a classification that depend on the message alone, worked
+ * out ahead by classify_precompute() (the daemon does it on its fetch
+ * thread, away from the database thread) and handed to classify() in
+ * struct classify_input. The member lookup and the earlier requests need
+ * the database, so the rules stay undone when they ask about the sender,
+ * and the duplicate check is always classify()'s.
+ */
+struct classify_precomputed {
+	int rules_done;               /* nonzero: rules is rules_eval()'s outcome (empty: no rules) */
+	struct rules_outcome rules;   /* owned; empty unless rules_done */
+	int scores_done;              /* nonzero: have_scores and scores are the model's */
+	int have_scores;
+	struct bayes_scores scores;
+};
+
 struct classify_input {
 	const struct message *msg;            /* borrowed */
+	/*
+	 * Borrowed; NULL: everything is computed in classify(). Otherwise made
+	 * by classify_precompute() for msg with the same rules and model that
+	 * classify() is given: the result is then the same as without it.
+	 */
+	const struct classify_precomputed *pre;
 	int is_member;                        /* sender found on the member list */
 	const char *member_kind;              /* borrowed: "unit", "individual" or NULL */
 	const struct classify_recent *recent; /* borrowed array, any order; may be NULL */
@@ -77,6 +99,21 @@ enum md_err classify(const struct ruleset *rules, const struct bayes *model,
     struct classify_result **out);
 
 void classify_result_free(struct classify_result *res);
+
+/*
+ * Work out for msg what classify(rules, model, ...) would compute from the
+ * message alone: the model's scores, and the rules' outcome unless the
+ * rules read the member context (rules_use_member()). rules and model may
+ * each be NULL, as for classify(); both are only read, so this may run on
+ * another thread than classify() with the same rules and model. On MD_OK
+ * *out is filled, for classify_precomputed_free(); on failure
+ * (MD_ERR_NOMEM) *out is empty and owns nothing.
+ */
+enum md_err classify_precompute(const struct ruleset *rules, const struct bayes *model,
+    const struct message *msg, struct classify_precomputed *out);
+
+/* Release what pre owns and empty it; harmless on a zeroed struct. */
+void classify_precomputed_free(struct classify_precomputed *pre);
 
 /*
  * The result as the "classification" object of `memberdesk inspect --json`:

@@ -583,7 +583,14 @@ take_in(struct daemon *d, const volatile sig_atomic_t *stop)
 	if (fc.done == NULL || fc.pending == NULL)
 		err = MD_ERR_NOMEM;
 	else
-		err = fetchq_start(&fs, uids, n, chunk, cfg, &q);
+		/*
+		 * d->triage is borrowed by the fetch thread (classifying ahead)
+		 * while take_item() classifies with it here. It is replaced only
+		 * by daemon_reload(), which the main loop calls between
+		 * daemon_run_once() calls, and fetchq_finish() below joins the
+		 * thread before take_in() returns: no fetch thread runs then.
+		 */
+		err = fetchq_start(&fs, uids, n, chunk, cfg, d->triage, &q);
 
 	while (err == MD_OK) {
 		if (stop && *stop)

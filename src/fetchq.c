@@ -18,6 +18,7 @@ struct fetchq {
 	pthread_cond_t cond;
 	struct fetchq_source src;            /* what it points to is the thread's until finish */
 	const struct md_config *cfg;         /* borrowed */
+	const struct triage *triage;         /* borrowed, read-only; see fetchq_start() */
 	size_t chunk;
 	uint32_t *uids;                      /* owned */
 	size_t n;
@@ -158,7 +159,7 @@ on_message(uint32_t uid, const char *raw, size_t len, void *arg)
 		return MD_ERR_NOMEM;
 	}
 	it->len = len;
-	it->prep_err = intake_prepare(q->cfg, it->raw, len, &it->prep);
+	it->prep_err = intake_prepare(q->cfg, q->triage, it->raw, len, &it->prep);
 	return hand_over(q, it);
 }
 
@@ -241,7 +242,8 @@ fetch_thread(void *arg)
 
 enum md_err
 fetchq_start(const struct fetchq_source *src, const uint32_t *uids, size_t n,
-    size_t chunk, const struct md_config *cfg, struct fetchq **out)
+    size_t chunk, const struct md_config *cfg, const struct triage *triage,
+    struct fetchq **out)
 {
 	struct fetchq *q;
 	sigset_t all, old;
@@ -259,6 +261,7 @@ fetchq_start(const struct fetchq_source *src, const uint32_t *uids, size_t n,
 	q->n = n;
 	q->src = *src;
 	q->cfg = cfg;
+	q->triage = triage;
 	q->chunk = chunk ? chunk : 100;
 	q->end.kind = FETCHQ_END;
 	pthread_mutex_init(&q->lock, NULL);

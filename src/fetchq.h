@@ -72,11 +72,14 @@ struct fetchq_source {
  * Start the fetch thread on src (copied; what it points to is borrowed
  * until fetchq_finish()) for uids[0..n) (copied), chunk UIDs per fetch()
  * (0: 100). cfg (borrowed, must outlive the queue) gives the parse
- * limits. Errors: MD_ERR_NOMEM, MD_ERR_STATE when no thread can be
- * started; src was then not used.
+ * limits. triage (borrowed, may be NULL) is passed to intake_prepare():
+ * the thread reads it while the caller classifies with it, so it must
+ * not be replaced or freed until fetchq_finish(). Errors: MD_ERR_NOMEM,
+ * MD_ERR_STATE when no thread can be started; src was then not used.
  */
 enum md_err fetchq_start(const struct fetchq_source *src, const uint32_t *uids, size_t n,
-    size_t chunk, const struct md_config *cfg, struct fetchq **out);
+    size_t chunk, const struct md_config *cfg, const struct triage *triage,
+    struct fetchq **out);
 
 /*
  * The next item, waiting for it. Never NULL: after FETCHQ_END, FETCHQ_END

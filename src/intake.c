@@ -249,9 +249,11 @@ record_classification(const struct intake_env *env, int64_t case_id,
 	return err;
 }
 
+/* pre: what the fetch thread worked out (intake_prepared.classified), or NULL. */
 static enum md_err
 register_case(const struct intake_env *env, const struct message *msg,
-    const struct msgstore_new *rec, time_t now, struct intake_result *res, char **flags)
+    const struct msgstore_new *rec, const struct classify_precomputed *pre, time_t now,
+    struct intake_result *res, char **flags)
 {
 	struct classify_result *cr = NULL;
 	struct msgstore_new r = *rec;
@@ -263,7 +265,7 @@ register_case(const struct intake_env *env, const struct message *msg,
 	err = member_find_by_address(env->db, msg->from_addr, &m);
 	if (err && err != MD_ERR_NOTFOUND)
 		return err;
-	err = triage_classify(env->triage, env->cfg, env->db, msg, m, now, &cr);
+	err = triage_classify_precomputed(env->triage, env->cfg, env->db, msg, m, pre, now, &cr);
 	if (err) {
 		member_free(m);
 		return err;
@@ -313,7 +315,8 @@ register_case(const struct intake_env *env, const struct message *msg,
  */
 static enum md_err
 route(const struct intake_env *env, const struct message *msg,
-    const struct msgstore_new *rec, time_t now, struct intake_result *res)
+    const struct msgstore_new *rec, const struct classify_precomputed *pre, time_t now,
+    struct intake_result *res)
 {
 	struct wf_env wf = { env->cfg, env->db, env->cal };
 	struct thread_result th;
@@ -342,7 +345,7 @@ route(const struct intake_env *env, const struct message *msg,
 		return MD_OK;
 	}
 	res->outcome = INTAKE_NEW_CASE;
-	err = register_case(env, msg, rec, now, res, &flags);
+	err = register_case(env, msg, rec, pre, now, res, &flags);
 	if (err == MD_OK)
 		err = wf_announce_new_case(&wf, res->case_id, flags, now);
 	free(flags);
@@ -362,6 +365,13 @@ classify_automatic(const struct md_config *cfg, const struct message *msg, const
 	ac.own_addresses = own;
 	ac.n_own_addresses = 1;
 	return autodetect_check(msg, raw, len, &ac, v);
+}
+
+/* An address notices can go to; mail without one opens no case. */
+static int
+usable_sender(const struct message *msg)
+{
+	return msg->from_addr != NULL && notice_address_valid(msg->from_addr);
 }
 
 /* See struct intake_prepared: hashes taken, decoded bytes let go. */
@@ -391,8 +401,8 @@ hash_attachments(struct intake_prepared *p)
 }
 
 enum md_err
-intake_prepare(const struct md_config *cfg, const char *raw, size_t len,
-    struct intake_prepared *p)
+intake_prepare(const struct md_config *cfg, const struct triage *triage, const char *raw,
+    size_t len, struct intake_prepared *p)
 {
 	struct message_limits lim;
 	enum md_err err;
@@ -411,6 +421,16 @@ intake_prepare(const struct md_config *cfg, const char *raw, size_t len,
 		err = msgstore_sha256_hex(raw, len, p->sha256);
 	if (err == MD_OK)
 		err = hash_attachments(p);
+	/*
+	 * Only mail that may open a case is ever classified (route()): the
+	 * work is wasted on a follow-up, whose case only the database knows,
+	 * but that costs the fetch thread, not the database thread.
+	 */
+	if (err == MD_OK && triage != NULL && !p->verdict.is_automatic && usable_sender(p->msg)) {
+		err = triage_precompute(triage, p->msg, &p->classified);
+		if (err == MD_OK)
+			p->classified_by = triage;
+	}
 	if (err)
 		intake_prepared_free(p);
 	return err;
@@ -422,6 +442,7 @@ intake_prepared_free(struct intake_prepared *p)
 	autodetect_verdict_free(&p->verdict);
 	message_free(p->msg);
 	free(p->attachment_sha256);
+	classify_precomputed_free(&p->classified);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -433,7 +454,11 @@ intake_message(const struct intake_env *env, const struct intake_source *src,
 	enum md_err err;
 
 	memset(res, 0, sizeof(*res));
-	err = intake_prepare(env->cfg, raw, len, &p);
+	/*
+	 * No triage: on one thread nothing is gained by classifying ahead, and
+	 * a follow-up would be classified for nothing.
+	 */
+	err = intake_prepare(env->cfg, NULL, raw, len, &p);
 	if (err)
 		return err;
 	err = intake_message_prepared(env, src, raw, len, &p, now, res);
@@ -448,6 +473,9 @@ intake_message_prepared(const struct intake_env *env, const struct intake_source
 {
 	const struct message *msg = p->msg;
 	const struct auto_verdict *verdict = &p->verdict;
+	/* Worked out with another triage (or none): classified afresh. */
+	const struct classify_precomputed *pre =
+	    p->classified_by != NULL && p->classified_by == env->triage ? &p->classified : NULL;
 	struct msgstore_new rec;
 	char esc[256];
 	enum md_err err;
@@ -470,7 +498,7 @@ intake_message_prepared(const struct intake_env *env, const struct intake_source
 
 	message_record(src, raw, len, msg, p->sha256, now, &rec);
 	rec.attachment_sha256 = (const char (*)[MSGSTORE_SHA256_HEX])p->attachment_sha256;
-	no_sender = msg->from_addr == NULL || !notice_address_valid(msg->from_addr);
+	no_sender = !usable_sender(msg);
 	if (verdict->is_automatic || no_sender) {
 		/* Never on a case (a bounce is linked to its notice instead). */
 		err = msgstore_insert(env->db, &rec, &res->message_row);
@@ -490,7 +518,7 @@ intake_message_prepared(const struct intake_env *env, const struct intake_source
 		res->outcome = INTAKE_UNFILED;
 		log_warnx("uid %u: no usable sender address; kept without a case", src->uid);
 	} else {
-		err = route(env, msg, &rec, now, res);
+		err = route(env, msg, &rec, pre, now, res);
 		if (err)
 			goto rollback;
 	}

@@ -72,9 +72,10 @@ struct intake_result {
 
 /*
  * What is worked out about a message before the database is touched: its
- * parse, whether it is automatic mail, and its content hash. Nothing here
- * reads the database or global state, so the daemon builds it on its
- * fetch thread while the message before is being written.
+ * parse, whether it is automatic mail, its content hash and the
+ * message-only parts of its classification. Nothing here reads the
+ * database or global state, so the daemon builds it on its fetch thread
+ * while the message before is being written.
  */
 struct intake_prepared {
 	struct message *msg;            /* owned; NULL when over_limit */
@@ -88,16 +89,31 @@ struct intake_prepared {
 	 * intake_prepare() needs them.
 	 */
 	char (*attachment_sha256)[MSGSTORE_SHA256_HEX];
+	/*
+	 * Owned: triage_precompute() for msg, worked out only for mail that
+	 * may open a case (parsed, not automatic, a usable sender) when
+	 * intake_prepare() was given a triage; classified_by says which.
+	 */
+	struct classify_precomputed classified;
+	/*
+	 * Borrowed, compared only, never dereferenced: the triage classified
+	 * was worked out with, or NULL when it was not. It is used only when
+	 * intake_message_prepared() gets the same triage in its env.
+	 */
+	const struct triage *classified_by;
 };
 
 /*
  * Fill *p for raw (len bytes, borrowed: it must stay valid and unchanged
- * until intake_message_prepared() is done with p). On an error nothing is
- * left to free. Errors: MD_ERR_NOMEM, and message_parse()'s errors other
- * than MD_ERR_LIMIT (which sets over_limit instead).
+ * until intake_message_prepared() is done with p). With triage (borrowed,
+ * may be NULL: the classification is then left to the database side) the
+ * message-only parts of the classification are worked out too; triage is
+ * only read (triage_precompute()). On an error nothing is left to free.
+ * Errors: MD_ERR_NOMEM, and message_parse()'s errors other than
+ * MD_ERR_LIMIT (which sets over_limit instead).
  */
-enum md_err intake_prepare(const struct md_config *cfg, const char *raw, size_t len,
-    struct intake_prepared *p);
+enum md_err intake_prepare(const struct md_config *cfg, const struct triage *triage,
+    const char *raw, size_t len, struct intake_prepared *p);
 
 /* Free what intake_prepare() built; harmless on a zeroed struct. */
 void intake_prepared_free(struct intake_prepared *p);
@@ -120,7 +136,8 @@ enum md_err intake_message(const struct intake_env *env, const struct intake_sou
 
 /*
  * intake_message() for a message that intake_prepare() has read already
- * (from the same raw and len, with env->cfg). p stays the caller's.
+ * (from the same raw and len, with env->cfg, and with env->triage or
+ * NULL). p stays the caller's.
  */
 enum md_err intake_message_prepared(const struct intake_env *env,
     const struct intake_source *src, const char *raw, size_t len,

@@ -146,6 +146,12 @@ rules_file_count(const struct ruleset *set)
 	return set->n_files;
 }
 
+int
+rules_use_member(const struct ruleset *set)
+{
+	return set->uses_member;
+}
+
 /* ---- evaluation ---- */
 
 struct eval {
@@ -492,6 +498,46 @@ rules_outcome_add_flag(struct rules_outcome *out, const char *flag)
 		return MD_ERR_NOMEM;
 	out->n_flags++;
 	return MD_OK;
+}
+
+enum md_err
+rules_outcome_copy(struct rules_outcome *dst, const struct rules_outcome *src)
+{
+	struct rules_hit *h;
+	size_t i;
+
+	memset(dst, 0, sizeof(*dst));
+	dst->type = src->type;
+	dst->type_hit = src->type_hit;
+	dst->tier = src->tier;
+	dst->stopped = src->stopped;
+	if (src->n_flags > 0 &&
+	    (dst->flags = calloc(src->n_flags, sizeof(*dst->flags))) == NULL)
+		goto fail;
+	for (i = 0; i < src->n_flags; i++, dst->n_flags++)
+		if ((dst->flags[i] = strdup(src->flags[i])) == NULL)
+			goto fail;
+	if (src->n_hits > 0 && (dst->hits = calloc(src->n_hits, sizeof(*dst->hits))) == NULL)
+		goto fail;
+	/* Every string starts NULL here, so first_wins() is a plain copy. */
+	for (i = 0; i < src->n_hits; i++) {
+		h = &dst->hits[i];
+		/* Counted first: a half-copied hit is freed with the rest. */
+		dst->n_hits++;
+		h->line = src->hits[i].line;
+		if (first_wins(&h->name, src->hits[i].name) != MD_OK ||
+		    first_wins(&h->file, src->hits[i].file) != MD_OK ||
+		    first_wins(&h->reason, src->hits[i].reason) != MD_OK)
+			goto fail;
+	}
+	if (first_wins(&dst->assignee, src->assignee) != MD_OK ||
+	    first_wins(&dst->group, src->group) != MD_OK ||
+	    first_wins(&dst->language, src->language) != MD_OK)
+		goto fail;
+	return MD_OK;
+ fail:
+	rules_outcome_free(dst);
+	return MD_ERR_NOMEM;
 }
 
 int

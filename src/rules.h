@@ -104,15 +104,29 @@ size_t rules_count(const struct ruleset *set);
 size_t rules_file_count(const struct ruleset *set);
 
 /*
+ * Nonzero when some rule's condition reads the rules_context ("member" or
+ * "member-kind", at any depth): rules_eval() then depends on the sender's
+ * member record, not on the message alone. Settled when the set is loaded.
+ */
+int rules_use_member(const struct ruleset *set);
+
+/*
  * Evaluate the rules against msg (ctx may be NULL: not a member, kind
  * unknown) and fill *out, which the caller releases with
  * rules_outcome_free() whatever the result. MD_OK or MD_ERR_NOMEM. A regular
  * expression that runs into its backtracking limit counts as not matching.
- * Only the first 256 KiB of the body are examined.
+ * Only the first 256 KiB of the body are examined. set is only read, so
+ * several threads may evaluate one set at once (not while it is freed).
  */
 enum md_err rules_eval(const struct ruleset *set, const struct message *msg,
     const struct rules_context *ctx, struct rules_outcome *out);
 
+/*
+ * Make *dst a deep copy of src (dst's previous contents are not freed).
+ * MD_OK or MD_ERR_NOMEM; on failure *dst is empty (as rules_outcome_free()
+ * leaves it) and owns nothing.
+ */
+enum md_err rules_outcome_copy(struct rules_outcome *dst, const struct rules_outcome *src);
 /* Add flag to the outcome unless present. MD_OK or MD_ERR_NOMEM. */
 enum md_err rules_outcome_add_flag(struct rules_outcome *out, const char *flag);
 /* Nonzero when the outcome carries flag. */

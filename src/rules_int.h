@@ -70,7 +70,13 @@ struct ruleset {
 	size_t n_rules;
 	size_t cap;
 	size_t n_files;
+	/*
+	 * Shared by every rules_eval(), possibly on several threads at once:
+	 * pcre2 only reads a match context. Match data, which pcre2 writes,
+	 * is allocated per evaluation.
+	 */
 	pcre2_match_context *mctx;
+	int uses_member;         /* a condition reads the rules_context (rules_use_member()) */
 };
 
 /* Release one condition tree; NULL is allowed. */

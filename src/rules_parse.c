@@ -306,6 +306,14 @@ parse_condition(struct parser *p, char **tok, size_t *toklen, int n)
 		if (leaf->op == OP_MATCHES && compile_pattern(p, pat, leaf->match_case) == -1)
 			goto bad;
 	}
+	/*
+	 * Noted once here rather than found per message: a set whose rules
+	 * never ask about the sender can be evaluated before the member
+	 * lookup (rules_use_member()). A rule dropped for an error fails the
+	 * whole load, so the flag never outlives its rule.
+	 */
+	if (leaf->field == FIELD_MEMBER || leaf->field == FIELD_MEMBER_KIND)
+		p->set->uses_member = 1;
 	node_attach(p, leaf);
 	return;
  bad:

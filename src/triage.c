@@ -157,6 +157,21 @@ triage_classify(const struct triage *t, const struct md_config *cfg, struct db *
     const struct message *msg, const struct member *m, time_t now,
     struct classify_result **out)
 {
+	return triage_classify_precomputed(t, cfg, db, msg, m, NULL, now, out);
+}
+
+enum md_err
+triage_precompute(const struct triage *t, const struct message *msg,
+    struct classify_precomputed *out)
+{
+	return classify_precompute(t ? t->rules : NULL, t ? t->model : NULL, msg, out);
+}
+
+enum md_err
+triage_classify_precomputed(const struct triage *t, const struct md_config *cfg,
+    struct db *db, const struct message *msg, const struct member *m,
+    const struct classify_precomputed *pre, time_t now, struct classify_result **out)
+{
 	struct classify_recent recent[TRIAGE_MAX_RECENT];
 	char *subjects[TRIAGE_MAX_RECENT];
 	struct classify_options opt;
@@ -173,6 +188,7 @@ triage_classify(const struct triage *t, const struct md_config *cfg, struct db *
 	if (err == MD_OK) {
 		memset(&in, 0, sizeof(in));
 		in.msg = msg;
+		in.pre = pre;
 		in.is_member = m != NULL;
 		in.member_kind = m ? member_kind_name(m->kind) : NULL;
 		in.recent = recent;

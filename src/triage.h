@@ -48,6 +48,26 @@ enum md_err triage_classify(const struct triage *t, const struct md_config *cfg,
     struct db *db, const struct message *msg, const struct member *m, time_t now,
     struct classify_result **out);
 
+/*
+ * The message-only parts of triage_classify() for msg, worked out ahead
+ * (classify_precompute() with t's rules and model; t NULL: none, as for
+ * triage_classify()). t is only read, so this may run on another thread
+ * while t classifies elsewhere, as long as nobody frees t meanwhile.
+ * On failure (MD_ERR_NOMEM) *out is empty; free it with
+ * classify_precomputed_free().
+ */
+enum md_err triage_precompute(const struct triage *t, const struct message *msg,
+    struct classify_precomputed *out);
+
+/*
+ * triage_classify() with what triage_precompute() worked out for msg with
+ * the same t (pre borrowed; NULL: everything is computed here). The result
+ * is the same as triage_classify()'s.
+ */
+enum md_err triage_classify_precomputed(const struct triage *t, const struct md_config *cfg,
+    struct db *db, const struct message *msg, const struct member *m,
+    const struct classify_precomputed *pre, time_t now, struct classify_result **out);
+
 /* The flags as one comma-separated string for notices (caller frees). */
 char *triage_flags_string(const struct classify_result *r);
 

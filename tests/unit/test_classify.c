@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "classify.h"
+#include "testenv.h"
 
 static const char rules_text[] =
     "rule legal\n"
@@ -227,6 +228,188 @@ test_json_shape(void **state)
 	rules_free(set);
 }
 
+/* A rule set that asks about the sender: its rules cannot run ahead. */
+static const char member_rules_text[] =
+    "rule unit-debt\n"
+    "  member-kind unit\n"
+    "  text contains 货款\n"
+    "  type rights\n"
+    "  tier major\n"
+    "  flag unit-member\n"
+    "end\n"
+    "rule outsider\n"
+    "  not\n"
+    "    member yes\n"
+    "  end\n"
+    "  flag not-member\n"
+    "end\n"
+    "rule legal\n"
+    "  text matches \"仲裁|起诉\"\n"
+    "  flag legal-process\n"
+    "  assign legal@chamber.example\n"
+    "end\n";
+
+/*
+ * Classify in->msg once computing everything and once with the parts
+ * classify_precompute() worked out; the two results must not differ in
+ * anything, the JSON of `inspect` and the case's "classified" event first.
+ * Returns that JSON for the caller to free.
+ */
+static char *
+classify_both_ways(const struct ruleset *set, const struct bayes *m,
+    struct classify_input *in)
+{
+	struct classify_precomputed pre;
+	struct classify_result *a, *b;
+	char *ja, *jb;
+	size_t i;
+
+	in->pre = NULL;
+	assert_int_equal(classify(set, m, NULL, in, &a), MD_OK);
+	assert_int_equal(classify_precompute(set, m, in->msg, &pre), MD_OK);
+	/* The rules run ahead exactly when they do not read the member context. */
+	assert_int_equal(pre.rules_done, set == NULL || !rules_use_member(set));
+	if (!pre.rules_done)
+		assert_int_equal(pre.rules.n_hits, 0);
+	assert_true(pre.scores_done);
+	in->pre = &pre;
+	assert_int_equal(classify(set, m, NULL, in, &b), MD_OK);
+	in->pre = NULL;
+	assert_non_null(ja = testenv_classify_json(a));
+	assert_non_null(jb = testenv_classify_json(b));
+	assert_string_equal(ja, jb);
+	/* What the JSON leaves out matches too. */
+	assert_int_equal(a->type_from_rules, b->type_from_rules);
+	assert_int_equal(a->have_scores, b->have_scores);
+	assert_true(a->confidence == b->confidence);
+	assert_int_equal(a->scores.best, b->scores.best);
+	assert_int_equal(a->scores.n_features, b->scores.n_features);
+	assert_memory_equal(a->scores.prob, b->scores.prob, sizeof(a->scores.prob));
+	assert_int_equal(a->rules.n_hits, b->rules.n_hits);
+	for (i = 0; i < a->rules.n_hits; i++) {
+		assert_string_equal(a->rules.hits[i].reason, b->rules.hits[i].reason);
+		assert_int_equal(a->rules.hits[i].line, b->rules.hits[i].line);
+	}
+	assert_int_equal(a->rules.stopped, b->rules.stopped);
+	assert_true((a->rules.assignee == NULL) == (b->rules.assignee == NULL));
+	if (a->rules.assignee != NULL)
+		assert_string_equal(a->rules.assignee, b->rules.assignee);
+	assert_true((a->duplicate_of == NULL) == (b->duplicate_of == NULL));
+	if (a->duplicate_of != NULL)
+		assert_string_equal(a->duplicate_of, b->duplicate_of);
+	assert_true(a->duplicate_score == b->duplicate_score);
+	classify_result_free(a);
+	classify_result_free(b);
+	classify_precomputed_free(&pre);
+	free(jb);
+	return ja;
+}
+
+/*
+ * Precomputed or not, the same messages classify alike, with rules that
+ * read the member context and rules that do not, with and without a model,
+ * for members of each kind and non-members, duplicates included.
+ */
+static void
+test_precomputed_gives_the_same_result(void **state)
+{
+	static const char *const msgs[][2] = {
+		{ "货款问题", "对方拖欠货款，已申请仲裁" },       /* rules decide */
+		{ "请问优惠政策", "想咨询所得税优惠政策" },       /* the model decides */
+		{ "你好", "你好" },                               /* low confidence */
+		{ "Re: 关于客户拖欠货款的求助", "拖欠货款，准备起诉" },
+		{ "", "" },
+		{ "Unpaid invoices", "We plan to sue the buyer." },
+	};
+	static const struct { int is_member; const char *kind; } who[] = {
+		{ 0, NULL }, { 1, "unit" }, { 1, "individual" },
+	};
+	struct ruleset *plain = rules(), *member = NULL, *sets[3];
+	struct bayes *m = model(), *models[2];
+	struct classify_recent recent[1];
+	struct classify_input in;
+	char *json, *unit_json = NULL, *outsider_json = NULL;
+	size_t si, mi, k, w;
+
+	(void)state;
+	assert_int_equal(rules_load_buffer("member.rules", member_rules_text,
+	    strlen(member_rules_text), stderr, &member), MD_OK);
+	assert_false(rules_use_member(plain));
+	assert_true(rules_use_member(member));
+	sets[0] = plain;
+	sets[1] = member;
+	sets[2] = NULL;
+	models[0] = m;
+	models[1] = NULL;
+	recent[0].subject = "客户拖欠货款求助";
+	recent[0].when = 1767225600 - 5L * 86400;
+	for (si = 0; si < 3; si++)
+	for (mi = 0; mi < 2; mi++)
+	for (k = 0; k < sizeof(msgs) / sizeof(msgs[0]); k++)
+	for (w = 0; w < sizeof(who) / sizeof(who[0]); w++) {
+		memset(&in, 0, sizeof(in));
+		in.msg = msg_new(msgs[k][0], msgs[k][1]);
+		in.is_member = who[w].is_member;
+		in.member_kind = who[w].kind;
+		in.recent = recent;
+		in.n_recent = 1;
+		json = classify_both_ways(sets[si], models[mi], &in);
+		/* Keep two that show the member rules at work. */
+		if (si == 1 && mi == 0 && k == 0 && w == 1)
+			unit_json = json;
+		else if (si == 1 && mi == 0 && k == 0 && w == 0)
+			outsider_json = json;
+		else
+			free(json);
+	}
+	assert_non_null(strstr(unit_json, "\"unit-member\""));
+	assert_non_null(strstr(unit_json, "\"type\":\"rights\""));
+	assert_null(strstr(unit_json, "not-member"));
+	assert_non_null(strstr(outsider_json, "\"not-member\""));
+	assert_null(strstr(outsider_json, "unit-member"));
+	free(unit_json);
+	free(outsider_json);
+	bayes_free(m);
+	rules_free(member);
+	rules_free(plain);
+}
+
+/*
+ * classify() takes what it is given: the precomputed parts are used, not
+ * computed again (here those of another message, which no caller does).
+ */
+static void
+test_precomputed_parts_are_used(void **state)
+{
+	struct ruleset *set = rules();
+	struct bayes *m = model();
+	struct classify_precomputed pre;
+	struct classify_input in;
+	struct classify_result *res;
+
+	(void)state;
+	assert_int_equal(classify_precompute(set, m, msg_new("仲裁", "拖欠"), &pre), MD_OK);
+	assert_true(pre.rules_done);
+	assert_int_equal(pre.rules.type, MD_TYPE_RIGHTS);
+	assert_true(pre.scores_done);
+	memset(&in, 0, sizeof(in));
+	in.msg = msg_new("你好", "");
+	in.pre = &pre;
+	assert_int_equal(classify(set, m, NULL, &in, &res), MD_OK);
+	assert_int_equal(res->type, MD_TYPE_RIGHTS);
+	assert_true(rules_outcome_has_flag(&res->rules, "legal-process"));
+	assert_int_equal(res->scores.n_features, pre.scores.n_features);
+	classify_result_free(res);
+	/* The precomputed outcome is copied, not taken: still whole here. */
+	assert_int_equal(pre.rules.n_hits, 2);
+	classify_precomputed_free(&pre);
+	assert_int_equal(pre.rules.n_hits, 0);
+	assert_false(pre.rules_done);
+	classify_precomputed_free(&pre);
+	bayes_free(m);
+	rules_free(set);
+}
+
 /* Run cli_rules with stdout captured into a buffer the caller frees. */
 static int
 run_cli(int argc, char **argv, char **out)
@@ -316,6 +499,8 @@ main(void)
 		cmocka_unit_test(test_model_decides_or_low_confidence),
 		cmocka_unit_test(test_possible_duplicate_window),
 		cmocka_unit_test(test_json_shape),
+		cmocka_unit_test(test_precomputed_gives_the_same_result),
+		cmocka_unit_test(test_precomputed_parts_are_used),
 		cmocka_unit_test(test_cli_check_and_test),
 	};
 

@@ -2,7 +2,8 @@
  * The fetch thread's queue (src/fetchq.c) with a stand-in source in place
  * of the IMAP connection: order and chunk ends, parsing on the thread,
  * marking only what was handed back, fetch and mark errors, stopping
- * early, and spool mappings that stay valid while the caller has them.
+ * early, spool mappings that stay valid while the caller has them, and
+ * classification worked out ahead on the thread.
  * The IMAP side itself runs against Dovecot in the integration tests.
  */
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 
 #include "fetchq.h"
 #include "testenv.h"
+#include "triage.h"
 
 #define MAX_CALLS 64
 
@@ -115,7 +117,7 @@ test_order_chunks_and_marks(void **state)
 	char subject[64];
 
 	uids_from(uids, 250, 1001);
-	assert_int_equal(fetchq_start(&src, uids, 250, 100, env->cfg, &q), MD_OK);
+	assert_int_equal(fetchq_start(&src, uids, 250, 100, env->cfg, NULL, &q), MD_OK);
 	for (;;) {
 		it = fetchq_next(q);
 		if (it->kind == FETCHQ_END) {
@@ -164,7 +166,7 @@ test_fetch_error(void **state)
 	size_t got = 0, ends = 0;
 
 	uids_from(uids, 300, 1);
-	assert_int_equal(fetchq_start(&src, uids, 300, 100, env->cfg, &q), MD_OK);
+	assert_int_equal(fetchq_start(&src, uids, 300, 100, env->cfg, NULL, &q), MD_OK);
 	while ((it = fetchq_next(q))->kind != FETCHQ_END) {
 		if (it->kind == FETCHQ_CHUNK_END)
 			ends++;
@@ -194,7 +196,7 @@ test_finish_early(void **state)
 	size_t i;
 
 	uids_from(uids, 1000, 1);
-	assert_int_equal(fetchq_start(&src, uids, 1000, 100, env->cfg, &q), MD_OK);
+	assert_int_equal(fetchq_start(&src, uids, 1000, 100, env->cfg, NULL, &q), MD_OK);
 	for (i = 0; i < 5; i++) {
 		it = fetchq_next(q);
 		assert_int_equal(it->kind, FETCHQ_MESSAGE);
@@ -220,7 +222,7 @@ test_mapping_kept_until_done(void **state)
 	size_t n = 0;
 
 	uids_from(uids, 4, 1);
-	assert_int_equal(fetchq_start(&src, uids, 4, 100, env->cfg, &q), MD_OK);
+	assert_int_equal(fetchq_start(&src, uids, 4, 100, env->cfg, NULL, &q), MD_OK);
 	while ((it = fetchq_next(q))->kind != FETCHQ_END) {
 		if (it->kind == FETCHQ_MESSAGE && it->uid >= 3) {
 			assert_true(it->borrowed);
@@ -251,13 +253,62 @@ test_mark_error(void **state)
 	uint32_t uids[10];
 
 	uids_from(uids, 10, 1);
-	assert_int_equal(fetchq_start(&src, uids, 10, 100, env->cfg, &q), MD_OK);
+	assert_int_equal(fetchq_start(&src, uids, 10, 100, env->cfg, NULL, &q), MD_OK);
 	while ((it = fetchq_next(q))->kind != FETCHQ_END)
 		fetchq_done(q, it);
 	assert_int_equal(fetchq_mark(q, uids, 10), MD_OK);
 	assert_int_equal(fetchq_finish(q), MD_ERR_TEMP);
 	assert_true(f.mark_calls >= 1);
 	assert_int_equal(f.n_marked, 0);
+}
+
+/*
+ * Given a triage, the thread classifies each message ahead while the
+ * caller classifies with the same triage (two threads reading it at
+ * once), and what it worked out gives the caller's result.
+ */
+static void
+test_classified_ahead(void **state)
+{
+	struct testenv *env = *state;
+	struct fake f = { .big_from = 250 };
+	struct fetchq_source src = { fake_fetch, fake_mark, &f };
+	struct triage *t = NULL;
+	struct classify_result *a, *b;
+	struct fetchq *q;
+	struct fetchq_item *it;
+	uint32_t uids[260];
+	size_t n = 0;
+	char *ja, *jb;
+
+	assert_int_equal(triage_load(env->cfg, NULL, stderr, &t), MD_OK);
+	uids_from(uids, 260, 1);
+	assert_int_equal(fetchq_start(&src, uids, 260, 100, env->cfg, t, &q), MD_OK);
+	while ((it = fetchq_next(q))->kind != FETCHQ_END) {
+		if (it->kind == FETCHQ_MESSAGE) {
+			assert_int_equal(it->prep_err, MD_OK);
+			assert_ptr_equal(it->prep.classified_by, t);
+			/* The shipped rules never ask about membership. */
+			assert_true(it->prep.classified.rules_done);
+			assert_true(it->prep.classified.scores_done);
+			assert_int_equal(triage_classify(t, env->cfg, NULL, it->prep.msg, NULL,
+			    0, &a), MD_OK);
+			assert_int_equal(triage_classify_precomputed(t, env->cfg, NULL,
+			    it->prep.msg, NULL, &it->prep.classified, 0, &b), MD_OK);
+			assert_non_null(ja = testenv_classify_json(a));
+			assert_non_null(jb = testenv_classify_json(b));
+			assert_string_equal(ja, jb);
+			free(ja);
+			free(jb);
+			classify_result_free(a);
+			classify_result_free(b);
+			n++;
+		}
+		fetchq_done(q, it);
+	}
+	assert_int_equal(n, 260);
+	assert_int_equal(fetchq_finish(q), MD_OK);
+	triage_free(t);
 }
 
 int
@@ -273,6 +324,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_mapping_kept_until_done,
 		    testenv_state_setup, testenv_state_teardown),
 		cmocka_unit_test_setup_teardown(test_mark_error,
+		    testenv_state_setup, testenv_state_teardown),
+		cmocka_unit_test_setup_teardown(test_classified_ahead,
 		    testenv_state_setup, testenv_state_teardown),
 	};
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "intake.h"
@@ -330,8 +331,8 @@ test_prepared_attachment_hash_reaches_its_row(void **state)
 	struct intake_prepared p;
 	struct intake_result res;
 
-	assert_int_equal(intake_prepare(env->cfg, with_attachment, strlen(with_attachment), &p),
-	    MD_OK);
+	assert_int_equal(intake_prepare(env->cfg, NULL, with_attachment, strlen(with_attachment),
+	    &p), MD_OK);
 	assert_int_equal(p.msg->n_attachments, 1);
 	assert_null(p.msg->attachments[0].data);
 	assert_string_equal(p.attachment_sha256[0], HELLO_SHA256);
@@ -345,6 +346,133 @@ test_prepared_attachment_hash_reaches_its_row(void **state)
 	/* The path without a prepared message gives the same row. */
 	assert_int_equal(take(env, 8, 41, with_attachment, FRIDAY_MORNING, &res), MD_OK);
 	assert_int_equal(res.outcome, INTAKE_DUPLICATE);
+}
+
+/*
+ * Given a triage, intake_prepare() classifies ahead (the fetch thread's
+ * work) what may open a case, and the case records what the database
+ * thread alone would have: triage_classify() on the same message, with no
+ * earlier requests. Automatic mail and mail without a sender are not
+ * classified ahead; a message prepared with another triage is classified
+ * afresh with the one in force.
+ */
+static void
+test_prepared_classification(void **state)
+{
+	struct testenv *env = *state;
+	struct triage *t = NULL;
+	struct intake_env ie = { env->cfg, env->db, NULL, NULL };
+	struct intake_source src = { "INBOX", 7, 50 };
+	struct intake_prepared p;
+	struct intake_result res;
+	struct classify_result *cr;
+	char sql[2048], *want;
+	json_t *js;
+
+	assert_int_equal(triage_load(env->cfg, env->db, stderr, &t), MD_OK);
+	ie.triage = t;
+	assert_int_equal(intake_prepare(env->cfg, t, legal_request, strlen(legal_request), &p),
+	    MD_OK);
+	assert_ptr_equal(p.classified_by, t);
+	/* The shipped rules never ask about membership: they ran too. */
+	assert_true(p.classified.rules_done);
+	assert_true(p.classified.scores_done);
+	assert_true(rules_outcome_has_flag(&p.classified.rules, "legal-process"));
+	assert_int_equal(triage_classify(t, env->cfg, NULL, p.msg, NULL, FRIDAY_MORNING, &cr),
+	    MD_OK);
+	/* As record_classification() writes it: compact, keys in insertion order. */
+	assert_non_null(js = classify_result_json(cr));
+	assert_non_null(want = json_dumps(js, JSON_COMPACT));
+	json_decref(js);
+	classify_result_free(cr);
+	assert_int_equal(intake_message_prepared(&ie, &src, legal_request, strlen(legal_request),
+	    &p, FRIDAY_MORNING, &res), MD_OK);
+	intake_prepared_free(&p);
+	assert_int_equal(res.outcome, INTAKE_NEW_CASE);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM case_events WHERE kind = 'classified' "
+	    "AND detail = '%s'", want);
+	assert_int_equal(testenv_count(env, sql), 1);
+	free(want);
+
+	/* Never classified, so not classified ahead either. */
+	assert_int_equal(intake_prepare(env->cfg, t, bounce, strlen(bounce), &p), MD_OK);
+	assert_true(p.verdict.is_automatic);
+	assert_null(p.classified_by);
+	assert_false(p.classified.rules_done);
+	assert_false(p.classified.scores_done);
+	intake_prepared_free(&p);
+	assert_int_equal(intake_prepare(env->cfg, t, no_sender, strlen(no_sender), &p), MD_OK);
+	assert_null(p.classified_by);
+	assert_false(p.classified.scores_done);
+	intake_prepared_free(&p);
+
+	/* Prepared with t, taken in without a triage: no rules, no model. */
+	assert_int_equal(intake_prepare(env->cfg, t, request, strlen(request), &p), MD_OK);
+	assert_ptr_equal(p.classified_by, t);
+	assert_true(p.classified.have_scores);
+	ie.triage = NULL;
+	src.uid = 51;
+	assert_int_equal(intake_message_prepared(&ie, &src, request, strlen(request), &p,
+	    FRIDAY_MORNING, &res), MD_OK);
+	intake_prepared_free(&p);
+	assert_int_equal(res.outcome, INTAKE_NEW_CASE);
+	assert_int_equal(testenv_count(env, "SELECT count(*) FROM case_events WHERE "
+	    "kind = 'classified' AND detail = '{\"type\":\"other\",\"tier_hint\":null,"
+	    "\"flags\":[\"low-confidence\"],\"rules\":[],\"confidence\":0.0}'"), 1);
+	triage_free(t);
+}
+
+/*
+ * Rules that ask about the sender wait for the member lookup on the
+ * database side, and see the member there.
+ */
+static void
+test_prepared_member_rules_see_the_member(void **state)
+{
+	struct testenv *env = *state;
+	struct triage *t = NULL;
+	struct intake_env ie = { env->cfg, env->db, NULL, NULL };
+	struct intake_source src = { "INBOX", 7, 60 };
+	struct member_import_result ir;
+	struct intake_prepared p;
+	struct intake_result res;
+	char dir[] = "/tmp/test_intake_rules.XXXXXX", path[512];
+	char *saved = env->cfg->filter_dir;
+	FILE *fp;
+	static const char csv[] =
+	    "kind,name,unit_name,addresses,phone\n"
+	    "unit,张伟,华东精密机械有限公司,alice@members.test,021-5555-0101\n";
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/10-member.rules", dir);
+	assert_non_null(fp = fopen(path, "w"));
+	fputs("rule unit-member\n  member-kind unit\n  flag unit-member\n  type policy\nend\n"
+	    "rule outsider\n  member no\n  flag outsider\nend\n", fp);
+	fclose(fp);
+	env->cfg->filter_dir = dir;
+	assert_int_equal(triage_load(env->cfg, env->db, stderr, &t), MD_OK);
+	env->cfg->filter_dir = saved;
+	ie.triage = t;
+	assert_int_equal(member_import_csv_mem(env->db, "m.csv", csv, strlen(csv),
+	    FRIDAY_MORNING, NULL, &ir), MD_OK);
+
+	assert_int_equal(intake_prepare(env->cfg, t, request, strlen(request), &p), MD_OK);
+	assert_ptr_equal(p.classified_by, t);
+	assert_false(p.classified.rules_done);
+	assert_int_equal(p.classified.rules.n_hits, 0);
+	assert_true(p.classified.scores_done);
+	assert_int_equal(intake_message_prepared(&ie, &src, request, strlen(request), &p,
+	    FRIDAY_MORNING, &res), MD_OK);
+	intake_prepared_free(&p);
+	assert_int_equal(res.outcome, INTAKE_NEW_CASE);
+	assert_int_equal(testenv_count(env, "SELECT count(*) FROM case_events WHERE "
+	    "kind = 'classified' AND detail LIKE '%\"unit-member\"%' "
+	    "AND detail LIKE '%\"type\":\"policy\"%' AND detail NOT LIKE '%outsider%'"), 1);
+	assert_int_equal(testenv_count(env, "SELECT count(*) FROM cases WHERE type = 'policy'"),
+	    1);
+	triage_free(t);
+	unlink(path);
+	rmdir(dir);
 }
 
 static void
@@ -424,6 +552,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_batch_failing_message_rolls_back_alone,
 		    testenv_state_setup, testenv_state_teardown),
 		cmocka_unit_test_setup_teardown(test_prepared_attachment_hash_reaches_its_row,
+		    testenv_state_setup, testenv_state_teardown),
+		cmocka_unit_test_setup_teardown(test_prepared_classification,
+		    testenv_state_setup, testenv_state_teardown),
+		cmocka_unit_test_setup_teardown(test_prepared_member_rules_see_the_member,
 		    testenv_state_setup, testenv_state_teardown),
 		cmocka_unit_test(test_outcome_names),
 	};

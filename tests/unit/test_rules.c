@@ -299,9 +299,25 @@ write_file(const char *dir, const char *name, const char *text)
 	fclose(fp);
 }
 
+/* Remove the files names[] (NULL-terminated) from dir, then dir. */
+static void
+remove_dir(const char *dir, const char *const *names)
+{
+	char path[512];
+
+	for (; *names != NULL; names++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, *names);
+		unlink(path);
+	}
+	assert_int_equal(rmdir(dir), 0);
+}
+
 static void
 test_dir_order_and_all_or_nothing(void **state)
 {
+	static const char *const names[] = {
+		"10-a.rules", "20-b.rules", "30-c.rules", "notes.txt", NULL
+	};
 	char dir[] = "/tmp/test_rules.XXXXXX", path[512];
 	struct ruleset *set = NULL;
 	struct rules_outcome o;
@@ -337,15 +353,7 @@ test_dir_order_and_all_or_nothing(void **state)
 	free(err);
 
 	assert_int_equal(rules_load_dir("/nonexistent/filters", NULL, &set), MD_ERR_IO);
-	snprintf(path, sizeof(path), "%s/30-c.rules", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/20-b.rules", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/10-a.rules", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/notes.txt", dir);
-	unlink(path);
-	rmdir(dir);
+	remove_dir(dir, names);
 }
 
 static void
@@ -403,6 +411,95 @@ test_huge_body_is_scanned_only_at_its_start(void **state)
 	rules_free(set);
 }
 
+/* Whether a set reads the member context is known from its conditions alone. */
+static void
+test_use_member(void **state)
+{
+	static const char *const names[] = { "10-a.rules", "20-b.rules", NULL };
+	char dir[] = "/tmp/test_rules_member.XXXXXX";
+	struct ruleset *set;
+
+	(void)state;
+	set = load("rule a\n  subject contains 会\n  header X-Priority starts-with 1\n"
+	    "  flag a\nend\n");
+	assert_false(rules_use_member(set));
+	rules_free(set);
+	set = load("rule a\n  subject contains 会\n  flag a\nend\n"
+	    "rule b\n  any\n    subject contains x\n    not\n      member yes\n"
+	    "    end\n  end\n  flag b\nend\n");
+	assert_true(rules_use_member(set));
+	rules_free(set);
+	set = load("rule k\n  member-kind none\n  flag k\nend\n");
+	assert_true(rules_use_member(set));
+	rules_free(set);
+	/* The words inside a value are not conditions. */
+	set = load("rule v\n  subject contains member member-kind\n  flag v\nend\n");
+	assert_false(rules_use_member(set));
+	rules_free(set);
+	/* A set loaded from several files: one member condition in any file counts. */
+	assert_non_null(mkdtemp(dir));
+	write_file(dir, "10-a.rules", "rule a\n  text contains 会\n  type other\nend\n");
+	assert_int_equal(rules_load_dir(dir, stderr, &set), MD_OK);
+	assert_false(rules_use_member(set));
+	rules_free(set);
+	write_file(dir, "20-b.rules", "rule b\n  member no\n  flag outsider\nend\n");
+	assert_int_equal(rules_load_dir(dir, stderr, &set), MD_OK);
+	assert_true(rules_use_member(set));
+	rules_free(set);
+	remove_dir(dir, names);
+}
+
+/* A copied outcome carries everything and owns its own strings. */
+static void
+test_outcome_copy(void **state)
+{
+	struct ruleset *set;
+	struct rules_outcome o, c, e;
+	struct fixture f;
+	size_t i;
+
+	(void)state;
+	set = load("rule one\n  subject contains 会\n  flag f1 f2\n  tier simple\n"
+	    "  assign zhang\nend\n"
+	    "rule two\n  subject contains 会\n  type rights\n  tier major\n"
+	    "  group legal\n  language en\n  stop\nend\n");
+	fixture_init(&f, "商会", "", "a@b");
+	assert_int_equal(rules_eval(set, &f.msg, NULL, &o), MD_OK);
+	assert_int_equal(rules_outcome_copy(&c, &o), MD_OK);
+	assert_int_equal(c.type, MD_TYPE_RIGHTS);
+	assert_int_equal(c.type_hit, 1);
+	assert_int_equal(c.tier, MD_TIER_MAJOR);
+	assert_true(c.stopped);
+	assert_int_equal(c.n_flags, 2);
+	assert_int_equal(c.n_hits, 2);
+	for (i = 0; i < 2; i++) {
+		assert_string_equal(c.flags[i], o.flags[i]);
+		assert_ptr_not_equal(c.flags[i], o.flags[i]);
+		assert_string_equal(c.hits[i].name, o.hits[i].name);
+		assert_string_equal(c.hits[i].file, o.hits[i].file);
+		assert_string_equal(c.hits[i].reason, o.hits[i].reason);
+		assert_int_equal(c.hits[i].line, o.hits[i].line);
+	}
+	assert_string_equal(c.assignee, "zhang");
+	assert_string_equal(c.group, "legal");
+	assert_string_equal(c.language, "en");
+	rules_outcome_free(&o);
+	/* Still whole once the original is gone (ASan would see a dangling one). */
+	assert_string_equal(c.hits[1].name, "two");
+	rules_outcome_free(&c);
+
+	/* An empty outcome copies as empty, type undecided. */
+	memset(&e, 0, sizeof(e));
+	e.type = MD_TYPE_NONE;
+	assert_int_equal(rules_outcome_copy(&c, &e), MD_OK);
+	assert_int_equal(c.type, MD_TYPE_NONE);
+	assert_int_equal(c.n_flags, 0);
+	assert_int_equal(c.n_hits, 0);
+	assert_null(c.assignee);
+	rules_outcome_free(&c);
+	rules_free(set);
+}
+
 int
 main(void)
 {
@@ -415,6 +512,8 @@ main(void)
 		cmocka_unit_test(test_dir_order_and_all_or_nothing),
 		cmocka_unit_test(test_type_and_tier_names),
 		cmocka_unit_test(test_huge_body_is_scanned_only_at_its_start),
+		cmocka_unit_test(test_use_member),
+		cmocka_unit_test(test_outcome_copy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

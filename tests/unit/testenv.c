@@ -108,6 +108,19 @@ testenv_count(struct testenv *env, const char *sql)
 	return testdb_int(env->db, sql);
 }
 
+char *
+testenv_classify_json(const struct classify_result *res)
+{
+	json_t *js = classify_result_json(res);
+	char *text;
+
+	if (js == NULL)
+		return NULL;
+	text = json_dumps(js, JSON_SORT_KEYS | JSON_COMPACT);
+	json_decref(js);
+	return text;
+}
+
 int64_t
 testenv_case(struct testenv *env, const char *subject, const char *email)
 {

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "calendar.h"
+#include "classify.h"
 #include "config.h"
 #include "db.h"
 
@@ -45,6 +46,12 @@ const char *testenv_srcdir(void);
 
 /* One integer from a SQL query on the test database; -1 on error. */
 long long testenv_count(struct testenv *env, const char *sql);
+
+/*
+ * classify_result_json() of res as compact text with sorted keys, for
+ * comparing two classifications (caller frees); NULL when memory runs out.
+ */
+char *testenv_classify_json(const struct classify_result *res);
 
 /* A new case (prefix MD, 2026) in its own transaction; its id, 0 on failure. */
 int64_t testenv_case(struct testenv *env, const char *subject, const char *email);
