@@ -77,11 +77,11 @@ sql()
 # with UID MOVE in chunks of 100, which is also the baseline for marking.
 bench_stack_start "$BENCH_WORK/stack"
 echo "mail_fsync = never" >> "$MS_DIR/dovecot/dovecot.conf"
-kill -HUP "$MS_DOVECOT_PID"; sleep 1
+bench_dovecot_reload
 read -r append_s n_app < <("$PYTHON" "$BENCH_HERE/imaptool.py" append \
     "$MS_IMAP_PORT" chamber INBOX "$BENCH_WORK/backlog")
 sed -i '/^mail_fsync = never$/d' "$MS_DIR/dovecot/dovecot.conf"
-kill -HUP "$MS_DOVECOT_PID"; sleep 1
+bench_dovecot_reload
 printf 'set-up: APPEND of %d messages over one connection: %.1f s\n' "$n_app" "$append_s"
 BUILDS="$(bench_builds)"
 for run in $(seq 1 "$RUNS"); do

@@ -102,6 +102,31 @@ bench_stack_start()
 	}
 }
 
+# bench_dovecot_ready: wait (up to 15 s) until the chamber can log in over
+# IMAP. A SIGHUP that reaches Dovecot while its services still start kills
+# its anvil for good (every later LOGIN then fails with "Internal error"),
+# so bench_dovecot_reload waits for this before and after reloading.
+bench_dovecot_ready()
+{
+	local i
+	for i in $(seq 1 30); do
+		"$PYTHON" "$BENCH_HERE/imaptool.py" count "$MS_IMAP_PORT" chamber INBOX \
+		    >/dev/null 2>&1 && return 0
+		sleep 0.5
+	done
+	bench_log "Dovecot does not accept the chamber's LOGIN"
+	exit 1
+}
+
+# bench_dovecot_reload: make Dovecot read its changed configuration.
+bench_dovecot_reload()
+{
+	bench_dovecot_ready
+	kill -HUP "$MS_DOVECOT_PID"
+	sleep 1
+	bench_dovecot_ready
+}
+
 bench_stack_stop()
 {
 	mailstack_stop
