@@ -184,6 +184,18 @@ on_oversize(uint32_t uid, size_t size, const char *head, size_t headlen, void *a
  */
 #define FETCHQ_AHEAD 1
 
+/*
+ * UIDs gathered before they are marked between chunks (the last ones are
+ * marked when fetching is done or stops). A MOVE costs the server a fixed
+ * few milliseconds of syncing besides its messages: moving 5,000 messages
+ * took Dovecot 0.83 s in commands of 100 UIDs, 0.44 s in commands of 500
+ * and 0.35 s in commands of 2,500, time during which this thread fetches
+ * nothing. Each mark also syncs the database log first (daemon.c). Mail
+ * committed but not yet marked when the daemon dies is fetched again and
+ * recognised by its UID.
+ */
+#define FETCHQ_MARK_MIN 500
+
 /* Before a new chunk: mark what is due, and wait while enough is fetched ahead. */
 static int
 ready_for_chunk(struct fetchq *q)
@@ -192,7 +204,8 @@ ready_for_chunk(struct fetchq *q)
 
 	pthread_mutex_lock(&q->lock);
 	for (;;) {
-		mark_pending(q);
+		if (q->n_marks >= FETCHQ_MARK_MIN || q->cancel)
+			mark_pending(q);
 		if (q->cancel || q->chunk_ends <= FETCHQ_AHEAD)
 			break;
 		pthread_cond_wait(&q->cond, &q->lock);

@@ -91,8 +91,9 @@ struct fetchq_item *fetchq_next(struct fetchq *q);
 void fetchq_done(struct fetchq *q, struct fetchq_item *item);
 
 /*
- * Have uids[0..n) (copied) marked as taken in (the source's mark()),
- * after whatever the thread is doing now. MD_ERR_NOMEM when they cannot
+ * Have uids[0..n) (copied) marked as taken in (the source's mark()):
+ * between two chunks once a few hundred are gathered, and all that are
+ * left when fetching is done or fetchq_finish() is called. MD_ERR_NOMEM when they cannot
  * be queued (they stay unmarked and are recognised when fetched again).
  */
 enum md_err fetchq_mark(struct fetchq *q, const uint32_t *uids, size_t n);

@@ -30,6 +30,7 @@ struct fake {
 	uint32_t marked[4096];      /* every UID mark() was given, in order */
 	size_t n_marked;
 	size_t mark_calls;
+	size_t largest_mark;        /* the most UIDs one mark() call was given */
 	size_t fetch_calls;
 	size_t handed;              /* messages handed to the queue */
 	int overwritten_ok;         /* a mapping was still intact when its handler returned */
@@ -91,6 +92,8 @@ fake_mark(void *arg, const uint32_t *uids, size_t n)
 	assert_true(f->n_marked + n <= sizeof(f->marked) / sizeof(f->marked[0]));
 	memcpy(f->marked + f->n_marked, uids, n * sizeof(*uids));
 	f->n_marked += n;
+	if (n > f->largest_mark)
+		f->largest_mark = n;
 	return MD_OK;
 }
 
@@ -151,6 +154,41 @@ test_order_chunks_and_marks(void **state)
 	assert_int_equal(f.n_marked, 250);
 	for (i = 0; i < 250; i++)
 		assert_int_equal(f.marked[i], uids[i]);
+}
+
+/*
+ * Marks asked for chunk by chunk are gathered into a few large ones (each
+ * MOVE costs the server a fixed time), in order, and none is left over.
+ */
+static void
+test_marks_gathered(void **state)
+{
+	struct testenv *env = *state;
+	struct fake f = { .big_from = UINT32_MAX };
+	struct fetchq_source src = { fake_fetch, fake_mark, &f };
+	struct fetchq *q;
+	struct fetchq_item *it;
+	uint32_t uids[2000], chunk_uids[100];
+	size_t in_chunk = 0, i;
+
+	uids_from(uids, 2000, 1);
+	assert_int_equal(fetchq_start(&src, uids, 2000, 100, env->cfg, NULL, &q), MD_OK);
+	while ((it = fetchq_next(q))->kind != FETCHQ_END) {
+		if (it->kind == FETCHQ_CHUNK_END) {
+			assert_int_equal(fetchq_mark(q, chunk_uids, in_chunk), MD_OK);
+			in_chunk = 0;
+		} else
+			chunk_uids[in_chunk++] = it->uid;
+		fetchq_done(q, it);
+	}
+	assert_int_equal(fetchq_finish(q), MD_OK);
+	assert_int_equal(f.fetch_calls, 20);
+	assert_int_equal(f.n_marked, 2000);
+	for (i = 0; i < 2000; i++)
+		assert_int_equal(f.marked[i], uids[i]);
+	/* 20 chunks: 4 marks of 500 while fetching, the last chunks' as they come. */
+	assert_true(f.largest_mark >= 500);
+	assert_true(f.mark_calls <= 8);
 }
 
 /* A fetch failure ends the chunk, then the queue; what came before is delivered. */
@@ -323,6 +361,8 @@ main(void)
 		    testenv_state_setup, testenv_state_teardown),
 		cmocka_unit_test_setup_teardown(test_mapping_kept_until_done,
 		    testenv_state_setup, testenv_state_teardown),
+		cmocka_unit_test_setup_teardown(test_marks_gathered, testenv_state_setup,
+		    testenv_state_teardown),
 		cmocka_unit_test_setup_teardown(test_mark_error,
 		    testenv_state_setup, testenv_state_teardown),
 		cmocka_unit_test_setup_teardown(test_classified_ahead,
