@@ -1,6 +1,6 @@
-#include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,69 +10,14 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include <sqlite3.h>
-
 #include "db.h"
 #include "dbsync.h"
 #include "log.h"
-
-struct fixture {
-	char dir[64];
-	char path[128];
-	char wal[160];
-};
-
-static int
-setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (f == NULL)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_dbsync.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/md.db", f->dir);
-	snprintf(f->wal, sizeof(f->wal), "%s-wal", f->path);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-	char p[160];
-
-	unlink(f->path);
-	unlink(f->wal);
-	snprintf(p, sizeof(p), "%s-shm", f->path);
-	unlink(p);
-	assert_int_equal(rmdir(f->dir), 0);
-	free(f);
-	return 0;
-}
-
-static long long
-count_rows(const char *path)
-{
-	sqlite3_stmt *st;
-	sqlite3 *h;
-	long long n = -1;
-
-	assert_int_equal(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(h, "SELECT count(*) FROM mailbox_state", -1, &st, NULL),
-	    SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-	return n;
-}
+#include "testenv.h"
 
 struct syncer {
 	struct dbsync *sync;
-	volatile int stop;
+	atomic_int stop;        /* set by the test thread, read by the syncer */
 	int syncs;
 	enum md_err err;
 };
@@ -82,7 +27,7 @@ sync_loop(void *arg)
 {
 	struct syncer *s = arg;
 
-	while (!s->stop && s->err == MD_OK) {
+	while (!atomic_load(&s->stop) && s->err == MD_OK) {
 		s->err = dbsync_sync(s->sync);
 		s->syncs++;
 	}
@@ -97,17 +42,16 @@ sync_loop(void *arg)
 static void
 test_sync_from_another_thread_while_committing(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *t = *state;
 	struct syncer s = { NULL, 0, 0, MD_OK };
-	struct db *db = NULL;
-	pthread_t t;
+	struct db *db = t->db, *other = NULL;
+	pthread_t thread;
 	char sql[128];
 	int i;
 
-	assert_int_equal(db_open(f->path, &db), MD_OK);
 	assert_int_equal(dbsync_open(db, &s.sync), MD_OK);
 	assert_int_equal(db_set_sync_later(db, 1), MD_OK);
-	assert_int_equal(pthread_create(&t, NULL, sync_loop, &s), 0);
+	assert_int_equal(pthread_create(&thread, NULL, sync_loop, &s), 0);
 	for (i = 0; i < 200; i++) {
 		snprintf(sql, sizeof(sql), "INSERT INTO mailbox_state (mailbox, uidvalidity,"
 		    " last_uid) VALUES ('box%d', 1, %d)", i, i);
@@ -115,33 +59,34 @@ test_sync_from_another_thread_while_committing(void **state)
 		assert_int_equal(db_exec(db, sql), MD_OK);
 		assert_int_equal(db_commit(db), MD_OK);
 	}
-	s.stop = 1;
-	assert_int_equal(pthread_join(t, NULL), 0);
+	atomic_store(&s.stop, 1);
+	assert_int_equal(pthread_join(thread, NULL), 0);
 	assert_int_equal(s.err, MD_OK);
 	assert_true(s.syncs > 0);
 	assert_int_equal(dbsync_sync(s.sync), MD_OK);
 	assert_int_equal(db_set_sync_later(db, 0), MD_OK);
-	assert_int_equal(count_rows(f->path), 200);
+	assert_int_equal(db_open(t->path, &other), MD_OK);
+	assert_int_equal(testdb_int(other, "SELECT count(*) FROM mailbox_state"), 200);
+	db_close(other);
 	dbsync_close(s.sync);
-	db_close(db);
 }
 
 /* A database named without a directory: the log's directory is the current one. */
 static void
 test_relative_path(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *t = *state;
 	struct dbsync *sync = NULL;
-	struct db *db = NULL;
 	char cwd[4096];
 
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
-	assert_int_equal(chdir(f->dir), 0);
-	assert_int_equal(db_open("md.db", &db), MD_OK);
-	assert_int_equal(dbsync_open(db, &sync), MD_OK);
+	db_close(t->db);
+	t->db = NULL;
+	assert_int_equal(chdir(t->dir), 0);
+	assert_int_equal(db_open("md.db", &t->db), MD_OK);
+	assert_int_equal(dbsync_open(t->db, &sync), MD_OK);
 	assert_int_equal(dbsync_sync(sync), MD_OK);
 	dbsync_close(sync);
-	db_close(db);
 	assert_int_equal(chdir(cwd), 0);
 }
 
@@ -152,16 +97,13 @@ test_relative_path(void **state)
 static void
 test_no_log_file(void **state)
 {
-	struct fixture *f = *state;
+	struct testdb *t = *state;
 	struct dbsync *sync = (struct dbsync *)&sync;
-	struct db *db = NULL;
 
-	assert_int_equal(db_open(f->path, &db), MD_OK);
-	assert_int_equal(unlink(f->wal), 0);
-	assert_int_equal(dbsync_open(db, &sync), MD_ERR_NOTFOUND);
+	testdb_unlink(t, "md.db-wal");
+	assert_int_equal(dbsync_open(t->db, &sync), MD_ERR_NOTFOUND);
 	assert_null(sync);
 	dbsync_close(NULL);
-	db_close(db);
 }
 
 int
@@ -169,9 +111,11 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_sync_from_another_thread_while_committing,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_relative_path, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_log_file, setup, teardown),
+		    testdb_state_setup, testdb_state_teardown),
+		cmocka_unit_test_setup_teardown(test_relative_path, testdb_state_setup,
+		    testdb_state_teardown),
+		cmocka_unit_test_setup_teardown(test_no_log_file, testdb_state_setup,
+		    testdb_state_teardown),
 	};
 
 	log_init("test_dbsync", 1, LOG_LEVEL_ERROR);
