@@ -104,7 +104,7 @@ test_whole_year_2026(void **state)
 	    "02-18", "02-19", "02-20", "02-23", "04-06", "05-01", "05-04", "05-05",
 	    "06-19", "09-25", "10-01", "10-02", "10-05", "10-06", "10-07" };
 	struct calendar_day info;
-	char md[8];
+	char md[24];	/* "MM-DD", with room for any two ints (-Wformat-truncation at -O1) */
 	int m, d, work = 0, n_off = 0, n_on_weekend = 0, unc = -1;
 	long count = 0;
 	size_t i;
