@@ -230,15 +230,16 @@ enum md_err
 classify_precompute(const struct ruleset *rules, const struct bayes *model,
     const struct message *msg, struct classify_precomputed *out)
 {
+	int member_blind = rules == NULL || !rules_use_member(rules);
 	enum md_err r = MD_OK;
 
 	memset(out, 0, sizeof(*out));
 	out->rules.type = MD_TYPE_NONE;
-	/* Without a member context: the rules do not look at it (rules_use_member()). */
-	if (rules != NULL && !rules_use_member(rules))
+	/* Without a member context: the rules do not look at it. */
+	if (rules != NULL && member_blind)
 		r = rules_eval(rules, msg, NULL, &out->rules);
 	if (r == MD_OK)
-		out->rules_done = rules == NULL || !rules_use_member(rules);
+		out->rules_done = member_blind;
 	if (r == MD_OK && model != NULL)
 		r = model_scores(model, msg, &out->scores, &out->have_scores);
 	if (r != MD_OK) {

@@ -65,11 +65,13 @@ enum md_err db_commit(struct db *db);
 enum md_err db_rollback(struct db *db);
 /*
  * A batch: one transaction (BEGIN IMMEDIATE) around many units of work,
- * so that they share one commit (one fsync) instead of one each. Inside
- * it, db_begin() / db_commit() / db_rollback() keep their meaning for the
- * caller but work on a savepoint: a unit that fails rolls back alone, and
- * one that "committed" is durable only once db_batch_commit() returned
- * MD_OK. Code that counts or reports work as done must wait for that.
+ * so that they share one commit (one fsync, none with db_set_sync_later())
+ * instead of one each. Inside it, db_begin() / db_commit() / db_rollback()
+ * keep their meaning for the caller but work on a savepoint: a unit that
+ * fails rolls back alone, and one that "committed" is durable only once
+ * db_batch_commit() returned MD_OK (and, with db_set_sync_later(), once the
+ * log is synced: dbsync.h). Code that treats work as done outside the
+ * database (moving mail, sending) must wait for that.
  * A unit's savepoint keeps the old content of every page it changes in
  * memory (the connection is switched to temp_store=MEMORY at its first
  * batch), so a unit that may change megabytes of existing pages (a large
